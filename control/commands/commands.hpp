@@ -1,0 +1,18 @@
+// Subcommands of the `switchboard` binary. Each takes parsed options and
+// returns the process exit code: 0 success, 1 a check failed, 2 bad input
+// (unreadable file, invalid config) — scripts rely on the distinction.
+#pragma once
+
+#include <string>
+
+namespace sb::control {
+
+struct DtmfCommandOptions {
+  std::string path;
+  bool json = false;
+};
+int run_dtmf_command(const DtmfCommandOptions& options);
+
+int run_selfcheck_command(bool json);
+
+}  // namespace sb::control

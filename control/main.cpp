@@ -1,0 +1,41 @@
+// The `switchboard` binary: one executable, one subcommand per job.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "control/commands/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Switchboard: real-time media server with an ACD core"};
+  app.set_version_flag("--version", std::string("switchboard ") + SB_VERSION);
+  app.require_subcommand(1);
+
+  sb::control::DtmfCommandOptions dtmf;
+  auto* dtmf_cmd = app.add_subcommand("dtmf", "List the in-band DTMF digits in a WAV recording");
+  dtmf_cmd->add_option("file", dtmf.path, "WAV file: 8 or 16 kHz, PCM16, mu-law or A-law, mono or stereo")
+      ->required();
+  dtmf_cmd->add_flag("--json", dtmf.json, "One JSON object per line");
+
+  bool selfcheck_json = false;
+  auto* selfcheck_cmd = app.add_subcommand("selfcheck", "Check codecs and DTMF on this machine");
+  selfcheck_cmd->add_flag("--json", selfcheck_json, "Print the results as JSON");
+
+  auto* demo_cmd = app.add_subcommand("demo", "Run the demonstration on the embedded default configuration");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 uses exit code 0 for --help/--version and 106+ for errors;
+    // usage errors are "bad input", which this binary reports as 2.
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (*dtmf_cmd) return sb::control::run_dtmf_command(dtmf);
+  if (*selfcheck_cmd) return sb::control::run_selfcheck_command(selfcheck_json);
+  if (*demo_cmd) {
+    std::printf("switchboard %s demo\n", SB_VERSION);
+    return sb::control::run_selfcheck_command(false);
+  }
+  return 2;
+}
