@@ -57,20 +57,6 @@ void BM_G711_SpanDspPerSampleBaseline(benchmark::State& state) {
 }
 BENCHMARK(BM_G711_SpanDspPerSampleBaseline);
 
-void BM_G711_EncodeDecodeNoPlc(benchmark::State& state) {
-  auto enc = Encoder::create(CodecId::kPcmu, {});
-  FrameCursor speech(8000, 160);
-  std::uint8_t payload[160];
-  std::int16_t pcm[160];
-  for (auto _ : state) {
-    enc->encode(speech.next(), payload);
-    for (int i = 0; i < 160; ++i) pcm[i] = ulaw_to_linear(payload[i]);
-    benchmark::DoNotOptimize(pcm);
-  }
-  state.SetLabel("table encode; relay legs that only transcode need no PLC history");
-}
-BENCHMARK(BM_G711_EncodeDecodeNoPlc);
-
 void BM_G722_Encode(benchmark::State& state) {
   auto enc = Encoder::create(CodecId::kG722, {});
   FrameCursor speech(16000, 320);

@@ -6,15 +6,17 @@
 #include "bench/bench_audio.hpp"
 #include "ivr/dtmf_detector.hpp"
 #include "ivr/rfc4733.hpp"
+#include "ivr/spandsp_dtmf_detector.hpp"
 #include "ivr/tones.hpp"
 
 namespace {
 
 using namespace sb::ivr;
 
+template <typename Detector>
 void BM_DtmfDetect_Speech(benchmark::State& state) {
   const auto speech = sb::bench::speech(8000);
-  DtmfDetector det;
+  Detector det;
   DtmfDigit out[4];
   std::size_t pos = 0;
   for (auto _ : state) {
@@ -23,14 +25,17 @@ void BM_DtmfDetect_Speech(benchmark::State& state) {
     pos += 160;
   }
 }
-BENCHMARK(BM_DtmfDetect_Speech);
+BENCHMARK(BM_DtmfDetect_Speech<DtmfDetector>)->Name("BM_DtmfDetect_Speech");
+// Same-run baseline: SpanDSP's dtmf_rx on the same input.
+BENCHMARK(BM_DtmfDetect_Speech<SpanDspDtmfDetector>)->Name("BM_DtmfDetect_Speech_SpanDspBaseline");
 
+template <typename Detector>
 void BM_DtmfDetect_Digits(benchmark::State& state) {
   DtmfGenerator gen(-10, 0, 60, 60);
   std::vector<std::int16_t> pcm(8000 * 20);
   gen.queue("0123456789*#ABCD0123456789*#ABCD0123456789*#ABCD0123456789*#ABCD0123456789*#ABCD");
   gen.generate(pcm);
-  DtmfDetector det;
+  Detector det;
   DtmfDigit out[4];
   std::size_t pos = 0;
   for (auto _ : state) {
@@ -39,7 +44,8 @@ void BM_DtmfDetect_Digits(benchmark::State& state) {
     pos += 160;
   }
 }
-BENCHMARK(BM_DtmfDetect_Digits);
+BENCHMARK(BM_DtmfDetect_Digits<DtmfDetector>)->Name("BM_DtmfDetect_Digits");
+BENCHMARK(BM_DtmfDetect_Digits<SpanDspDtmfDetector>)->Name("BM_DtmfDetect_Digits_SpanDspBaseline");
 
 void BM_ToneGenerate(benchmark::State& state) {
   ToneGenerator g(tone_spec(static_cast<ToneKind>(state.range(0)), ToneRegion::kNorthAmerica));

@@ -19,6 +19,7 @@ std::string describe(int format, AudioEncoding enc) {
   std::string major;
   switch (format & SF_FORMAT_TYPEMASK) {
     case SF_FORMAT_WAV: major = "WAV"; break;
+    case SF_FORMAT_WAVEX: major = "WAV"; break;
     case SF_FORMAT_OGG: major = "OGG"; break;
     case SF_FORMAT_AIFF: major = "AIFF"; break;
     case SF_FORMAT_AU: major = "AU"; break;
@@ -58,7 +59,8 @@ Result<AudioClip> read_audio_file(const std::string& path) {
   AudioClip clip;
   clip.sample_rate = info.samplerate;
   clip.channels = info.channels;
-  clip.is_wav = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV;
+  // WAVE_FORMAT_EXTENSIBLE (what sox writes for >2 channels or >16 bits) is WAV too.
+  clip.is_wav = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV || (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAVEX;
   switch (info.format & SF_FORMAT_SUBMASK) {
     case SF_FORMAT_PCM_16: clip.encoding = AudioEncoding::kPcm16; break;
     case SF_FORMAT_ULAW: clip.encoding = AudioEncoding::kUlaw; break;

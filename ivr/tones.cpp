@@ -100,7 +100,9 @@ int DtmfGenerator::queue(std::string_view digits) noexcept {
     buf[i] = c;
   }
   buf[n] = '\0';
-  return dtmf_tx_put(as<dtmf_tx_state_t>(state_storage_), buf, static_cast<int>(n));
+  // SpanDSP loads the string only if all of it fits, and returns how many
+  // characters did not fit (0 on success).
+  return dtmf_tx_put(as<dtmf_tx_state_t>(state_storage_), buf, static_cast<int>(n)) == 0 ? static_cast<int>(n) : 0;
 }
 
 int DtmfGenerator::generate(std::span<std::int16_t> out) noexcept {

@@ -63,8 +63,9 @@ class DtmfGenerator {
   DtmfGenerator(const DtmfGenerator&) = delete;
   DtmfGenerator& operator=(const DtmfGenerator&) = delete;
 
-  // Queues digits (0-9 * # A-D); returns how many were accepted: SpanDSP's
-  // queue holds 128, and characters that are not digits stop the queueing.
+  // Queues digits (0-9 * # A-D); returns how many were queued. Characters
+  // after the first non-digit are ignored; if the valid prefix does not fit
+  // in the free space of SpanDSP's 128-digit queue, nothing is queued.
   int queue(std::string_view digits) noexcept;
   // Fills `out` with tone and inter-digit silence. Returns samples written:
   // 0 once the queue is empty and the last pause has played.

@@ -26,7 +26,10 @@ TEST(Resampler, UpAndDownKeepsAToneClean) {
   ASSERT_TRUE(up && down);
   const auto in = sb::test::sine(8000, 1000, -10, 1000);
   const auto wide = convert(*up, in, 160);
-  EXPECT_NEAR(static_cast<double>(wide.size()), 2.0 * in.size(), 40.0);
+  // The filter's latency stays inside it (the leading zeros it would have
+  // added are skipped), so the output is short by at most that much.
+  EXPECT_LE(wide.size(), 2 * in.size());
+  EXPECT_GE(wide.size() + static_cast<std::size_t>(up->output_latency()), 2 * in.size());
   EXPECT_GT(tone_level_dbfs(wide, 1000, 16000), -11.0);
   const auto back = convert(*down, wide, 320);
   const int lag = best_lag(in, back, 100);

@@ -4,6 +4,7 @@
 // a test says otherwise).
 #include <gtest/gtest.h>
 
+#include "codecs/g711.hpp"
 #include "tests/unit/ivr/dtmf_test_util.hpp"
 
 namespace sb::ivr {
@@ -75,11 +76,13 @@ TEST(DtmfDetector, DigitStillSoundingAtTheEndIsReportedByFinish) {
 }
 
 TEST(DtmfDetector, FrequencyOffsetWithinOnePointFivePercentIsDetected) {
+  // Q.24: operate within ±(1.5% + 2 Hz); ±1.5% on both tones of every digit.
   for (double scale : {1.015, 0.985}) EXPECT_EQ(digits_of(detect_all(sequence(kAllDigits, 50, 50, -10, -10, scale))), kAllDigits) << scale;
 }
 
 TEST(DtmfDetector, FrequencyOffsetOfThreePointFivePercentIsRejected) {
-  for (double scale : {1.035, 0.965}) EXPECT_EQ(digits_of(detect_all(sequence(kAllDigits, 50, 50, -10, -10, scale))), "") << scale;
+  // Q.24: do not operate beyond ±3.5%.
+  for (double scale : {1.035, 0.965, 1.05, 0.95}) EXPECT_EQ(digits_of(detect_all(sequence(kAllDigits, 50, 50, -10, -10, scale))), "") << scale;
 }
 
 // Normal twist: the high (column) group arrives weaker than the low (row)
@@ -142,6 +145,31 @@ TEST(DtmfDetector, HoldsUnderDialTone10dBBelowTheDigit) {
   for (std::size_t i = 0; i < x.size(); ++i)
     x[i] = static_cast<std::int16_t>(std::clamp(static_cast<int>(x[i]) + dial[i], -32768, 32767));
   EXPECT_EQ(digits_of(detect_all(x)), kAllDigits);
+}
+
+TEST(DtmfDetector, TenMsInterruptionDoesNotSplitADigit) {
+  for (int offset = 0; offset < 102; offset += 17) {
+    Pcm x;
+    sb::test::append_samples_silence(x, 800 + static_cast<std::size_t>(offset));
+    append_digit(x, '6', 60);
+    append_silence(x, 8000, 10);
+    append_digit(x, '6', 60);
+    append_silence(x, 8000, 200);
+    const auto found = detect_all(x);
+    ASSERT_EQ(digits_of(found), "6") << "offset " << offset;
+    EXPECT_NEAR(static_cast<double>(found[0].duration_ms()), 130.0, 13.0);
+  }
+}
+
+TEST(DtmfDetector, DigitsThroughG711AndNoise) {
+  // The path an in-band digit takes in a call: PCMU coding plus line noise.
+  Pcm x = sequence(kAllDigits, 50, 50);
+  Pcm coded;
+  for (std::int16_t s : x) coded.push_back(codecs::g711::ulaw_to_linear(codecs::g711::linear_to_ulaw(s)));
+  Pcm one;
+  append_digit(one, '5', 50);
+  sb::test::add_white_noise(coded, sb::test::mean_square(one), 20.0, 11);
+  EXPECT_EQ(digits_of(detect_all(coded)), kAllDigits);
 }
 
 TEST(DtmfDetector, TooQuietIsIgnoredAndLoudIsDetected) {
