@@ -20,6 +20,12 @@ int main(int argc, char** argv) {
   auto* selfcheck_cmd = app.add_subcommand("selfcheck", "Check codecs and DTMF on this machine");
   selfcheck_cmd->add_flag("--json", selfcheck_json, "Print the results as JSON");
 
+  std::string repair_dir;
+  auto* recordings_cmd = app.add_subcommand("recordings", "Maintain recordings");
+  recordings_cmd->require_subcommand(1);
+  auto* repair_cmd = recordings_cmd->add_subcommand("repair", "Turn every .part left by a crash into a valid recording");
+  repair_cmd->add_option("dir", repair_dir, "Recordings directory")->required();
+
   auto* demo_cmd = app.add_subcommand("demo", "Run the demonstration on the embedded default configuration");
 
   try {
@@ -32,6 +38,7 @@ int main(int argc, char** argv) {
   }
 
   if (*dtmf_cmd) return sb::control::run_dtmf_command(dtmf);
+  if (*repair_cmd) return sb::control::run_recordings_repair(repair_dir);
   if (*selfcheck_cmd) return sb::control::run_selfcheck_command(selfcheck_json);
   if (*demo_cmd) {
     std::printf("switchboard %s demo\n", SB_VERSION);

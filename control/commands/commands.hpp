@@ -15,4 +15,6 @@ int run_dtmf_command(const DtmfCommandOptions& options);
 
 int run_selfcheck_command(bool json);
 
+int run_recordings_repair(const std::string& directory);
+
 }  // namespace sb::control
