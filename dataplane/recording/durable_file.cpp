@@ -1,6 +1,7 @@
 #include "dataplane/recording/durable_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,6 +88,24 @@ Status DurableFile::commit() {
   ::close(fd_);
   fd_ = -1;
   return sync_directory(parent_dir(final_path_));
+}
+
+Result<RepairHandle> RepairHandle::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const Status s = errno_status("stat", path);
+    ::close(fd);
+    return s;
+  }
+  return RepairHandle(fd, static_cast<std::uint64_t>(st.st_size));
+}
+
+RepairHandle::RepairHandle(RepairHandle&& o) noexcept : fd_(std::exchange(o.fd_, -1)), size_(o.size_) {}
+
+RepairHandle::~RepairHandle() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Status sync_directory(const std::string& dir) {

@@ -45,6 +45,26 @@ class DurableFile {
   std::uint64_t size_ = 0;
 };
 
+// An existing file opened read-write for in-place repair, closed on scope
+// exit, with its size at open.
+class RepairHandle {
+ public:
+  // Errors: io-error naming the file and the OS reason.
+  static Result<RepairHandle> open(const std::string& path);
+  RepairHandle(RepairHandle&& o) noexcept;
+  RepairHandle(const RepairHandle&) = delete;
+  RepairHandle& operator=(const RepairHandle&) = delete;
+  RepairHandle& operator=(RepairHandle&&) = delete;
+  ~RepairHandle();
+  int fd() const noexcept { return fd_; }
+  std::uint64_t size() const noexcept { return size_; }
+
+ private:
+  RepairHandle(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  int fd_;
+  std::uint64_t size_;
+};
+
 // fsync on a directory, so a rename or create in it is durable.
 Status sync_directory(const std::string& dir);
 // Writes a small file (a metadata sidecar) durably: .part, fsync, rename, dir fsync.

@@ -170,15 +170,10 @@ Status OggOpusWriter::finish() {
 }
 
 Result<std::uint64_t> repair_ogg(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return io_error("stat " + path + ": " + std::strerror(errno));
-  const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+  auto handle = RepairHandle::open(path);
+  if (!handle) return handle.status();
+  const int fd = handle->fd();
+  const std::uint64_t size = handle->size();
 
   std::uint64_t pos = 0, pages = 0, last_page = 0, last_len = 0;
   std::vector<std::uint8_t> page;

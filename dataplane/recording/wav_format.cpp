@@ -70,15 +70,10 @@ std::vector<std::uint8_t> wav_header(const WavLayout& l, std::uint32_t data_byte
 }
 
 Result<std::uint64_t> repair_wav(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open " + path + ": " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return io_error("stat " + path + ": " + std::strerror(errno));
-  const std::uint64_t file_size = static_cast<std::uint64_t>(st.st_size);
+  auto handle = RepairHandle::open(path);
+  if (!handle) return handle.status();
+  const int fd = handle->fd();
+  const std::uint64_t file_size = handle->size();
   std::uint8_t head[12];
   if (file_size < 12 || ::pread(fd, head, 12, 0) != 12 || std::memcmp(head, "RIFF", 4) != 0 ||
       std::memcmp(head + 8, "WAVE", 4) != 0)
