@@ -17,6 +17,34 @@ struct RunResult {
 // Runs argv[0] (searched in PATH) with a timeout; stdin is /dev/null.
 RunResult run(const std::vector<std::string>& argv, std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// A program started in the background with its stdout readable line by
+// line (stderr is inherited, so it shows in the test log). Killed with
+// SIGKILL on destruction if still running.
+class Child {
+ public:
+  static Child spawn(const std::vector<std::string>& argv);
+  Child(Child&& o) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child();
+
+  bool started() const { return pid_ > 0; }
+  int pid() const { return pid_; }
+  // The next line of stdout (without the newline); false on EOF or timeout.
+  bool read_line(std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  void kill(int signal);
+  // Exit code, or 128 + signal when killed; -1 on timeout.
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  Child() = default;
+  int pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
 // True when `name` is an executable on PATH.
 bool have_program(const std::string& name);
 
