@@ -8,6 +8,7 @@
 #include "bench/bench_audio.hpp"
 #include "codecs/codec.hpp"
 #include "codecs/resampler.hpp"
+#include "codecs/transcoder.hpp"
 
 namespace {
 
@@ -139,6 +140,43 @@ void BM_Resample(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(rs->process(speech.next(), out));
 }
 BENCHMARK(BM_Resample)->Args({8000, 16000})->Args({16000, 8000})->Args({48000, 8000})->Args({8000, 48000});
+
+// One 20 ms tick of a transcoded call, both directions: the caller's PCMU
+// to the agent's Opus and the agent's Opus back to PCMU, on speech. Calls
+// per core = 20 ms / this time (state.counters["calls_per_core"]).
+// Arg: Opus complexity; the Opus side runs at 16 kHz, 24 kb/s.
+void BM_TranscodeCall_PcmuOpus(benchmark::State& state) {
+  CodecParams opus;
+  opus.sample_rate = 16000;
+  opus.complexity = static_cast<int>(state.range(0));
+  auto up = Transcoder::create({CodecId::kPcmu, {}}, {CodecId::kOpus, opus});
+  auto down = Transcoder::create({CodecId::kOpus, opus}, {CodecId::kPcmu, {}});
+  auto pcmu_enc = Encoder::create(CodecId::kPcmu, {});
+  auto opus_enc = Encoder::create(CodecId::kOpus, opus);
+  // Pre-encode both sides' input streams so only transcoding is timed.
+  FrameCursor caller(8000, 160), agent(16000, 320);
+  std::vector<std::vector<std::uint8_t>> caller_payloads, agent_payloads;
+  for (std::size_t i = 0; i < caller.pcm.size() / 160; ++i) {
+    std::vector<std::uint8_t> p(160);
+    pcmu_enc->encode(caller.next(), p);
+    caller_payloads.push_back(p);
+    std::vector<std::uint8_t> q(kMaxPayloadBytes);
+    q.resize(static_cast<std::size_t>(opus_enc->encode(agent.next(), q)));
+    agent_payloads.push_back(q);
+  }
+  std::size_t i = 0;
+  std::size_t bytes = 0;
+  auto sink = [&](std::span<const std::uint8_t> out, std::uint32_t) { bytes += out.size(); };
+  for (auto _ : state) {
+    up->transcode(caller_payloads[i], sink);
+    down->transcode(agent_payloads[i], sink);
+    i = (i + 1) % caller_payloads.size();
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.counters["calls_per_core"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 0.02, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TranscodeCall_PcmuOpus)->Arg(0)->Arg(5)->Arg(10);
 
 }  // namespace
 
