@@ -76,7 +76,8 @@ class Rfc4733Receiver {
   // clock_rate: the telephone-event rtpmap rate (8000, or 48000 with Opus).
   // quiet_timeout: with no packet for this long, an event whose End packets
   // were all lost is concluded by poll().
-  explicit Rfc4733Receiver(int clock_rate = 8000, Nanos quiet_timeout = std::chrono::milliseconds(250)) noexcept
+  Rfc4733Receiver() noexcept = default;
+  explicit Rfc4733Receiver(int clock_rate, Nanos quiet_timeout = std::chrono::milliseconds(250)) noexcept
       : clock_rate_(clock_rate), quiet_timeout_(quiet_timeout) {}
 
   Rfc4733Result on_packet(std::uint32_t rtp_timestamp, std::span<const std::uint8_t> payload, Nanos now) noexcept;
@@ -95,8 +96,8 @@ class Rfc4733Receiver {
   bool recently_ended(std::uint32_t ts, std::uint8_t event) const noexcept;
   void remember_ended(std::uint32_t ts, std::uint8_t event) noexcept;
 
-  int clock_rate_;
-  Nanos quiet_timeout_;
+  int clock_rate_ = 8000;
+  Nanos quiet_timeout_ = std::chrono::milliseconds(250);
   bool active_ = false;
   std::uint8_t current_event_ = 0;
   Rfc4733Digit current_{};

@@ -1,0 +1,62 @@
+// Kernel UDP socket backend: one non-blocking socket per media port, all of
+// a worker's sockets in one epoll set; packets read with recvmmsg and sent
+// with sendmmsg in bursts, into and out of a fixed pool of 2 KiB buffers
+// owned by the worker.
+//
+// This is the path for machines without a DPDK-bound NIC and the one the
+// embedded default configuration uses. The kernel costs a system call per
+// ready socket per burst (recvmmsg drains all that is queued on it), and a
+// sendmmsg per run of packets leaving from the same port.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/io/packet_io.hpp"
+
+namespace sb::dataplane {
+
+struct SocketIoConfig {
+  std::uint32_t bind_ip = 0x7f000001;  // host byte order; 127.0.0.1
+  std::size_t pool_buffers = 4096;
+  int receive_buffer_bytes = 1 << 20;  // SO_RCVBUF per socket
+};
+
+class SocketIo final : public PacketIo {
+ public:
+  static constexpr std::size_t kBufferSize = 2048;
+
+  // Errors: io-error when epoll cannot be created.
+  static Result<std::unique_ptr<SocketIo>> create(const SocketIoConfig& cfg);
+  ~SocketIo() override;
+
+  std::size_t rx_burst(Packet* pkts, std::size_t max) noexcept override;
+  std::size_t tx_burst(Packet* pkts, std::size_t n) noexcept override;
+  void release(Packet* pkts, std::size_t n) noexcept override;
+  bool alloc(Packet& out) noexcept override;
+  Status open_port(std::uint16_t port) override;
+  void close_port(std::uint16_t port) noexcept override;
+  void idle(std::int64_t max_ns) noexcept override;
+
+  std::uint64_t truncated() const noexcept { return truncated_; }
+  std::uint64_t send_errors() const noexcept { return send_errors_; }
+  std::size_t free_buffers() const noexcept { return free_.size(); }
+
+ private:
+  explicit SocketIo(const SocketIoConfig& cfg);
+  std::uint8_t* buffer(std::uint32_t i) noexcept { return storage_.get() + static_cast<std::size_t>(i) * kBufferSize; }
+
+  SocketIoConfig cfg_;
+  int epoll_fd_ = -1;
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::vector<std::uint32_t> free_;       // stack of free buffer indices
+  std::vector<int> port_fd_;              // port -> socket, -1 if closed
+  // Sockets epoll reported ready that may still hold packets.
+  std::vector<std::uint16_t> ready_;
+  std::size_t ready_pos_ = 0;
+  std::uint64_t truncated_ = 0;
+  std::uint64_t send_errors_ = 0;
+};
+
+}  // namespace sb::dataplane

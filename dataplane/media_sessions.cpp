@@ -1,0 +1,239 @@
+#include "dataplane/media_sessions.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+
+#include "dataplane/io/socket_io.hpp"
+#ifdef SB_HAVE_DPDK
+#include "dataplane/io/dpdk_io.hpp"
+#endif
+
+namespace sb::dataplane {
+
+namespace {
+
+LegSetup to_setup(const LegRequest& r, std::uint16_t port, std::uint16_t rtcp_port) {
+  LegSetup s;
+  s.local_port = port;
+  s.local_rtcp_port = rtcp_port;
+  s.remote = r.remote;
+  s.remote_rtcp_port = r.remote_rtcp_port;
+  s.latch = r.latch;
+  s.mode = r.mode;
+  s.clock_rate = r.clock_rate;
+  s.telephone_event_pt = r.telephone_event_pt;
+  s.media_timeout_ms = r.media_timeout_ms;
+  return s;
+}
+
+SessionId make_id(std::uint32_t worker, std::uint32_t generation, std::uint32_t slot) {
+  return static_cast<SessionId>(worker) << 56 | static_cast<SessionId>(generation & 0xffffff) << 32 | slot;
+}
+
+}  // namespace
+
+Dataplane::Dataplane(const DataplaneConfig& cfg, const Clock& clock) : cfg_(cfg), clock_(clock), sessions_(*this) {}
+
+Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, const Clock& clock) {
+  if (cfg.port_min == 0 || cfg.port_min >= cfg.port_max)
+    return invalid_argument("dataplane: port range " + std::to_string(cfg.port_min) + "-" + std::to_string(cfg.port_max) +
+                            " is empty");
+  const std::size_t nworkers = cfg.cores.empty() ? 1 : cfg.cores.size();
+  if (nworkers > 255) return invalid_argument("dataplane: at most 255 workers");
+  for (int core : cfg.cores)
+    if (core < 0 || core >= CPU_SETSIZE) return invalid_argument("dataplane: core " + std::to_string(core) + " is out of range");
+
+  std::unique_ptr<Dataplane> dp(new Dataplane(cfg, clock));
+  dp->counters_ = std::make_unique<DataplaneCounters>(nworkers);
+  dp->workers_.resize(nworkers);
+  for (std::size_t w = 0; w < nworkers; ++w) {
+    auto& slot = dp->workers_[w];
+    if (cfg.backend == DataplaneConfig::Backend::kSockets) {
+      SocketIoConfig sc;
+      sc.bind_ip = cfg.bind_ip;
+      auto io = SocketIo::create(sc);
+      if (!io) return unavailable("dataplane: " + io.status().message());
+      slot.io = std::move(*io);
+    } else {
+#ifdef SB_HAVE_DPDK
+      auto io = create_dpdk_io(cfg.dpdk, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(nworkers));
+      if (!io) return unavailable("dataplane: " + io.status().message());
+      slot.io = std::move(*io);
+#else
+      return unavailable("dataplane: this build has no DPDK support");
+#endif
+    }
+    slot.commands = std::make_unique<SpscRing<Command>>(cfg.command_ring);
+    slot.events = std::make_unique<SpscRing<Event>>(cfg.event_ring);
+    WorkerConfig wc;
+    wc.index = static_cast<std::uint32_t>(w);
+    wc.max_sessions = cfg.max_sessions_per_worker;
+    wc.busy_poll = cfg.busy_poll;
+    slot.worker = std::make_unique<Worker>(wc, *slot.io, *slot.commands, *slot.events, *dp->counters_, clock);
+  }
+
+  // Port pairs and session slots, per owning worker.
+  auto& ports = dp->sessions_.ports_;
+  ports.resize(nworkers);
+  const std::uint16_t first = static_cast<std::uint16_t>(cfg.port_min + (cfg.port_min & 1));
+  for (std::uint32_t p = first; p + 1 <= cfg.port_max; p += 2) {
+    const std::size_t owner = (p / 2) % nworkers;
+    ports[owner].free_pairs.push_back(static_cast<std::uint16_t>(p));
+  }
+  for (auto& wp : ports) {
+    std::reverse(wp.free_pairs.begin(), wp.free_pairs.end());  // hand out low ports first
+    wp.generation.assign(cfg.max_sessions_per_worker, 1);
+    for (std::uint32_t s = cfg.max_sessions_per_worker; s > 0; --s) wp.free_slots.push_back(s - 1);
+  }
+
+  for (std::size_t w = 0; w < nworkers; ++w) {
+    auto& slot = dp->workers_[w];
+    Worker* worker = slot.worker.get();
+    const std::atomic<bool>* stop = &dp->stop_;
+    slot.thread = std::thread([worker, stop] { worker->run(*stop); });
+    if (!cfg.cores.empty()) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cfg.cores[w], &set);
+      if (pthread_setaffinity_np(slot.thread.native_handle(), sizeof set, &set) != 0) {
+        dp->stop();
+        return invalid_argument("dataplane: cannot pin a worker to core " + std::to_string(cfg.cores[w]));
+      }
+    }
+  }
+  return dp;
+}
+
+void Dataplane::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // Release: every command pushed before this is visible to the workers'
+  // acquire load, and they execute it before exiting.
+  stop_.store(true, std::memory_order_release);
+  for (auto& w : workers_)
+    if (w.thread.joinable()) w.thread.join();
+}
+
+Dataplane::~Dataplane() { stop(); }
+
+Status MediaSessions::send(std::uint32_t worker, const Command& c) {
+  if (!dp_.workers_[worker].commands->try_push(c))
+    return unavailable("dataplane worker " + std::to_string(worker) + " command ring is full");
+  return Status::ok();
+}
+
+MediaSessions::Live* MediaSessions::find(SessionId id) {
+  for (auto& l : live_)
+    if (l.id == id) return &l;
+  return nullptr;
+}
+
+Result<SessionInfo> MediaSessions::create(const LegRequest& a, const LegRequest& b) {
+  const std::uint32_t n = static_cast<std::uint32_t>(ports_.size());
+  // Round-robin over workers that have two port pairs and a slot.
+  for (std::uint32_t tries = 0; tries < n; ++tries) {
+    const std::uint32_t w = (next_worker_ + tries) % n;
+    auto& wp = ports_[w];
+    if (wp.free_pairs.size() < 2 || wp.free_slots.empty()) continue;
+    next_worker_ = (w + 1) % n;
+    const std::uint16_t pa = wp.free_pairs.back();
+    wp.free_pairs.pop_back();
+    const std::uint16_t pb = wp.free_pairs.back();
+    wp.free_pairs.pop_back();
+    const std::uint32_t slot = wp.free_slots.back();
+    wp.free_slots.pop_back();
+    SessionInfo info;
+    info.id = make_id(w, wp.generation[slot], slot);
+    info.worker = w;
+    const bool mux = dp_.cfg_.rtcp_mux;
+    info.local_port[0] = pa;
+    info.local_port[1] = pb;
+    info.local_rtcp_port[0] = mux ? 0 : static_cast<std::uint16_t>(pa + 1);
+    info.local_rtcp_port[1] = mux ? 0 : static_cast<std::uint16_t>(pb + 1);
+    Command c;
+    c.kind = Command::kCreateSession;
+    c.session = info.id;
+    c.legs[0] = to_setup(a, info.local_port[0], info.local_rtcp_port[0]);
+    c.legs[1] = to_setup(b, info.local_port[1], info.local_rtcp_port[1]);
+    const Status st = send(w, c);
+    if (!st.is_ok()) {
+      wp.free_pairs.push_back(pb);
+      wp.free_pairs.push_back(pa);
+      wp.free_slots.push_back(slot);
+      return st;
+    }
+    live_.push_back({info.id, {pa, pb}});
+    return info;
+  }
+  return resource_exhausted("no dataplane worker has media ports and a session slot left");
+}
+
+Status MediaSessions::update(SessionId id, int leg, const LegRequest& r) {
+  if (leg < 0 || leg > 1) return invalid_argument("leg must be 0 or 1");
+  Live* l = find(id);
+  if (!l) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kUpdateLeg;
+  c.session = id;
+  c.leg = static_cast<std::uint8_t>(leg);
+  c.legs[leg] = to_setup(r, l->pairs[leg], dp_.cfg_.rtcp_mux ? 0 : static_cast<std::uint16_t>(l->pairs[leg] + 1));
+  return send(session_worker(id), c);
+}
+
+Status MediaSessions::set_mode(SessionId id, int leg, LegMode mode) {
+  if (leg < 0 || leg > 1) return invalid_argument("leg must be 0 or 1");
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kSetLegMode;
+  c.session = id;
+  c.leg = static_cast<std::uint8_t>(leg);
+  c.legs[leg].mode = mode;
+  return send(session_worker(id), c);
+}
+
+Status MediaSessions::request_stats(SessionId id) {
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kRequestStats;
+  c.session = id;
+  return send(session_worker(id), c);
+}
+
+Status MediaSessions::remove(SessionId id) {
+  Live* l = find(id);
+  if (!l) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kDeleteSession;
+  c.session = id;
+  const std::uint32_t w = session_worker(id);
+  SB_RETURN_IF_ERROR(send(w, c));
+  // The worker runs its commands in order: a later create that reuses these
+  // ports or this slot reaches it after this delete.
+  auto& wp = ports_[w];
+  wp.free_pairs.push_back(l->pairs[1]);
+  wp.free_pairs.push_back(l->pairs[0]);
+  const std::uint32_t slot = session_slot(id);
+  wp.generation[slot] = (wp.generation[slot] + 1) & 0xffffff;
+  if (wp.generation[slot] == 0) wp.generation[slot] = 1;
+  wp.free_slots.push_back(slot);
+  *l = live_.back();
+  live_.pop_back();
+  return Status::ok();
+}
+
+std::size_t MediaSessions::poll_events(std::span<Event> out) noexcept {
+  std::size_t n = 0;
+  const std::size_t workers = dp_.workers_.size();
+  // Visit workers round-robin from where the last call stopped, so one busy
+  // worker cannot starve the others' events.
+  for (std::size_t k = 0; k < workers && n < out.size(); ++k) {
+    const std::size_t w = (event_cursor_ + k) % workers;
+    n += dp_.workers_[w].events->pop_burst(out.subspan(n));
+  }
+  event_cursor_ = (event_cursor_ + 1) % workers;
+  return n;
+}
+
+}  // namespace sb::dataplane

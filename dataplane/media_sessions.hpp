@@ -1,0 +1,147 @@
+// The control plane's handle on the dataplane: start the workers, allocate
+// media ports and session slots, drive sessions with commands, and receive
+// their events. Call control, SIP and the HTTP media-session API use only
+// this interface.
+//
+//   auto dp = Dataplane::start(cfg, SteadyClock::instance());
+//   MediaSessions& ms = (*dp)->sessions();
+//   auto s = ms.create(caller_leg, agent_leg);      // local ports for the SDP answers
+//   ms.update(s->id, 1, agent_leg_with_address);    // after the far end's answer
+//   Event ev[64]; std::size_t n = ms.poll_events(ev);
+//   ms.remove(s->id);
+//
+// Threading: a MediaSessions is driven from one control thread (it is the
+// single producer of every worker's command ring and the single consumer of
+// every event ring); other threads hand it work through that thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/queues.hpp"
+#include "common/status.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/io/packet_io.hpp"
+#include "dataplane/messages.hpp"
+#include "dataplane/worker.hpp"
+
+namespace sb::dataplane {
+
+struct DpdkConfig {
+  std::vector<std::string> eal_args;   // e.g. {"--no-huge", "--no-pci", "--vdev=net_ring0"}
+  std::uint16_t port_id = 0;
+  std::uint32_t media_ip = 0;          // host byte order; answered for ARP/ICMP
+  std::uint8_t media_mac[6] = {};      // 0: the port's own MAC
+  std::uint32_t mbufs = 8191;
+};
+
+struct DataplaneConfig {
+  enum class Backend { kSockets, kDpdk };
+  Backend backend = Backend::kSockets;
+  std::uint32_t bind_ip = 0x7f000001;  // sockets: 127.0.0.1
+  std::uint16_t port_min = 20000;      // media ports, inclusive; pairs start even
+  std::uint16_t port_max = 29999;
+  std::vector<int> cores;              // one worker per entry (pinned); empty: one unpinned worker
+  std::uint32_t max_sessions_per_worker = 4096;
+  bool rtcp_mux = false;               // true: no separate RTCP port
+  bool busy_poll = false;
+  std::size_t command_ring = 1024;
+  std::size_t event_ring = 8192;
+  DpdkConfig dpdk;
+};
+
+struct LegRequest {
+  Endpoint remote;                     // unknown (0) until the far end answers
+  std::uint16_t remote_rtcp_port = 0;
+  LatchConfig latch;
+  LegMode mode = LegMode::kRelay;
+  std::uint32_t clock_rate = 8000;
+  std::uint8_t telephone_event_pt = 0;
+  std::uint32_t media_timeout_ms = 0;
+};
+
+struct SessionInfo {
+  SessionId id = 0;
+  std::uint32_t worker = 0;
+  std::uint16_t local_port[2] = {};
+  std::uint16_t local_rtcp_port[2] = {};  // 0 when rtcp-mux
+};
+
+class Dataplane;
+
+class MediaSessions {
+ public:
+  // Errors: resource-exhausted (no ports or slots left on any worker),
+  // unavailable (a command ring is full).
+  Result<SessionInfo> create(const LegRequest& a, const LegRequest& b);
+  // Errors: not-found for an unknown session, invalid-argument for leg > 1.
+  Status update(SessionId id, int leg, const LegRequest& request);
+  Status set_mode(SessionId id, int leg, LegMode mode);
+  Status remove(SessionId id);
+  Status request_stats(SessionId id);
+  std::size_t poll_events(std::span<Event> out) noexcept;
+  std::size_t active() const noexcept { return live_.size(); }
+
+ private:
+  friend class Dataplane;
+  struct WorkerPorts {
+    std::vector<std::uint16_t> free_pairs;    // even port numbers
+    std::vector<std::uint32_t> free_slots;
+    std::vector<std::uint32_t> generation;
+  };
+  struct Live {
+    SessionId id;
+    std::uint16_t pairs[2];
+  };
+  explicit MediaSessions(Dataplane& dp) : dp_(dp) {}
+  Status send(std::uint32_t worker, const Command& c);
+  Live* find(SessionId id);
+
+  Dataplane& dp_;
+  std::vector<WorkerPorts> ports_;
+  std::vector<Live> live_;
+  std::uint32_t next_worker_ = 0;
+  std::size_t event_cursor_ = 0;
+};
+
+class Dataplane {
+ public:
+  // Starts the workers. Errors: invalid-argument for a bad port range or
+  // core list, unavailable when the backend cannot start (DPDK EAL, epoll).
+  static Result<std::unique_ptr<Dataplane>> start(const DataplaneConfig& cfg, const Clock& clock);
+  ~Dataplane();
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  MediaSessions& sessions() noexcept { return sessions_; }
+  const DataplaneCounters& counters() const noexcept { return *counters_; }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  const DataplaneConfig& config() const noexcept { return cfg_; }
+  void stop();
+
+ private:
+  friend class MediaSessions;
+  Dataplane(const DataplaneConfig& cfg, const Clock& clock);
+  struct WorkerSlot {
+    std::unique_ptr<PacketIo> io;
+    std::unique_ptr<SpscRing<Command>> commands;
+    std::unique_ptr<SpscRing<Event>> events;
+    std::unique_ptr<Worker> worker;
+    std::thread thread;
+  };
+  DataplaneConfig cfg_;
+  const Clock& clock_;
+  std::unique_ptr<DataplaneCounters> counters_;
+  std::vector<WorkerSlot> workers_;
+  MediaSessions sessions_;
+  std::atomic<bool> stop_{false};
+  bool stopped_ = false;
+};
+
+}  // namespace sb::dataplane

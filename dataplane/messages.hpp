@@ -1,0 +1,77 @@
+// Messages between the control plane and the dataplane workers: commands
+// into a worker, events out of it. Plain fixed-size structs (trivially
+// copyable, no pointers into control-plane memory) carried by the
+// per-worker SPSC rings, so neither side allocates or locks to talk.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/packet.hpp"
+#include "dataplane/session/leg.hpp"
+
+namespace sb::dataplane {
+
+// worker (8 bits) | generation (24 bits) | slot (32 bits). The generation
+// makes a stale id (a session deleted and its slot reused) harmless.
+using SessionId = std::uint64_t;
+inline constexpr std::uint32_t session_worker(SessionId id) { return static_cast<std::uint32_t>(id >> 56); }
+inline constexpr std::uint32_t session_slot(SessionId id) { return static_cast<std::uint32_t>(id); }
+
+struct LegSetup {
+  std::uint16_t local_port = 0;        // RTP (RTCP muxed on it when local_rtcp_port is 0)
+  std::uint16_t local_rtcp_port = 0;
+  Endpoint remote;                     // may be unknown (0.0.0.0:0) with NAT learning
+  std::uint16_t remote_rtcp_port = 0;  // 0: remote.port + 1, or remote.port when muxed
+  LatchConfig latch;
+  LegMode mode = LegMode::kRelay;
+  std::uint32_t output_ssrc = 0;       // 0: the worker picks one
+  std::uint32_t clock_rate = 8000;     // of the stream sent to this leg
+  std::uint8_t telephone_event_pt = 0; // RFC 4733 events received on this leg are reported
+  std::uint32_t media_timeout_ms = 0;  // 0: no timeout
+};
+
+struct Command {
+  enum Kind : std::uint8_t {
+    kCreateSession,   // legs[0] and legs[1]
+    kUpdateLeg,       // legs[leg]: new remote / latching / mode / payload types
+    kSetLegMode,      // legs[leg].mode only
+    kDeleteSession,
+    kRequestStats,    // answered with one kStats event per leg
+  };
+  Kind kind = kCreateSession;
+  std::uint8_t leg = 0;
+  SessionId session = 0;
+  LegSetup legs[2];
+};
+
+struct LegStats {
+  std::uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_rtcp;
+  std::int64_t lost;
+  std::uint64_t duplicates, reordered;
+  double loss_fraction, jitter_ms, rtt_ms, mos;
+  Endpoint accepted;
+};
+
+struct Event {
+  enum Kind : std::uint8_t {
+    kSessionCreated,
+    kSessionDeleted,
+    kCommandFailed,   // detail in `error`
+    kFirstPacket,     // the leg received its first accepted RTP packet
+    kSourceLatched,   // NAT learning: a new source won (address in `endpoint`)
+    kMediaTimeout,    // no RTP for the leg's timeout
+    kDtmf,            // an RFC 4733 digit ended (digit, duration)
+    kStats,
+  };
+  Kind kind = kSessionCreated;
+  std::uint8_t leg = 0;
+  SessionId session = 0;
+  std::int64_t time_ns = 0;
+  Endpoint endpoint;
+  char digit = 0;
+  std::uint32_t duration_ms = 0;
+  LegStats stats{};
+  char error[64] = {};
+};
+
+}  // namespace sb::dataplane

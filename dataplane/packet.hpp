@@ -1,0 +1,28 @@
+// A packet as the worker sees it, whichever backend received it: the UDP
+// payload, where it came from, which local port it arrived on; and, for
+// transmission, where it goes and from which local port.
+#pragma once
+
+#include <cstdint>
+
+namespace sb::dataplane {
+
+// IPv4 address (host byte order) and UDP port.
+struct Endpoint {
+  std::uint32_t ip = 0;
+  std::uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+  bool valid() const noexcept { return ip != 0 && port != 0; }
+};
+
+struct Packet {
+  std::uint8_t* data = nullptr;   // UDP payload
+  std::uint16_t len = 0;
+  std::uint16_t capacity = 0;     // writable bytes from `data`
+  Endpoint src;                   // the sender (RX)
+  std::uint16_t local_port = 0;   // arrived on (RX) / send from (TX)
+  Endpoint dst;                   // destination (TX)
+  void* handle = nullptr;         // the backend's buffer (mbuf, pool slot)
+};
+
+}  // namespace sb::dataplane

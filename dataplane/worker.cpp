@@ -1,0 +1,450 @@
+#include "dataplane/worker.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "dataplane/rtp/rtcp.hpp"
+#include "dataplane/rtp/rtp.hpp"
+
+namespace sb::dataplane {
+
+namespace {
+constexpr std::uint32_t kRtcpPortFlag = 0x80000000u;
+// How often a leg with RFC 4733 events but no media timeout is checked for
+// a digit whose End packets were all lost.
+constexpr std::int64_t kDtmfPollNs = 250'000'000;
+}  // namespace
+
+Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& commands, SpscRing<Event>& events,
+               DataplaneCounters& counters, const Clock& clock)
+    : cfg_(cfg),
+      io_(io),
+      commands_(commands),
+      events_(events),
+      counters_(counters),
+      clock_(clock),
+      legs_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      slot_ids_(cfg.max_sessions, 0),
+      port_map_(65536, 0),
+      timers_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      rx_(cfg.burst),
+      tx_(cfg.burst),
+      dropped_(cfg.burst),
+      ssrc_seed_(0x9e3779b9u * (cfg.index + 1) ^ static_cast<std::uint32_t>(clock.wall_now().count())) {}
+
+void Worker::run(const std::atomic<bool>& stop) {
+  // Acquire: pairs with the control thread's release store of `stop`, so the
+  // commands it pushed before stopping are visible and get executed.
+  while (!stop.load(std::memory_order_acquire)) {
+    if (poll_once() == 0 && !cfg_.busy_poll) io_.idle(cfg_.idle_ns);
+  }
+  // Drain what is left so deletes issued at shutdown still close ports.
+  Command c;
+  while (commands_.try_pop(c)) execute(c);
+}
+
+std::size_t Worker::poll_once() {
+  Command c;
+  for (std::size_t i = 0; i < cfg_.commands_per_loop && commands_.try_pop(c); ++i) execute(c);
+  const std::size_t n = io_.rx_burst(rx_.data(), rx_.size());
+  const std::int64_t now = clock_.now().count();
+  if (n > 0) {
+    const std::size_t m = process_burst(rx_.data(), n, tx_.data(), now);
+    if (m > 0) {
+      const std::size_t sent = io_.tx_burst(tx_.data(), m);
+      if (sent < m) drop_tally_[static_cast<std::size_t>(DropReason::kTxFailed)] += m - sent;
+      counters_.add(cfg_.index, kTxPackets, sent);
+      flush_tallies();
+    }
+  }
+  timers_.advance(now, [this, now](std::uint32_t id) { on_timer(id, now); });
+  return n;
+}
+
+// Cycles per packet measured on the development machine (socket backend
+// excluded, bench/dataplane_bench BM_Worker_Relay): see docs/performance.md.
+std::size_t Worker::process_burst(Packet* pkts, std::size_t n, Packet* tx, std::int64_t now_ns) noexcept {
+  std::size_t m = 0, d = 0;
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    // Four packets ahead: by the time we reach it its header is in cache.
+    if (i + 4 < n) prefetch_write(pkts[i + 4].data);
+    bytes += pkts[i].len;
+    if (handle_packet(pkts[i], now_ns) == Action::kForward)
+      tx[m++] = pkts[i];
+    else
+      dropped_[d++] = pkts[i];
+    if (d == dropped_.size()) {
+      io_.release(dropped_.data(), d);
+      d = 0;
+    }
+  }
+  if (d) io_.release(dropped_.data(), d);
+  counters_.add(cfg_.index, kRxPackets, n);
+  counters_.add(cfg_.index, kRxBytes, bytes);
+  counters_.add(cfg_.index, kRxBursts, 1);
+  flush_tallies();
+  return m;
+}
+
+void Worker::flush_tallies() noexcept {
+  for (std::size_t r = 0; r < static_cast<std::size_t>(DropReason::kCount); ++r) {
+    if (drop_tally_[r]) {
+      counters_.add(cfg_.index, drop_index(static_cast<DropReason>(r)), drop_tally_[r]);
+      drop_tally_[r] = 0;
+    }
+  }
+  if (relayed_rtp_) counters_.add(cfg_.index, kRtpRelayed, relayed_rtp_);
+  if (relayed_rtcp_) counters_.add(cfg_.index, kRtcpRelayed, relayed_rtcp_);
+  relayed_rtp_ = relayed_rtcp_ = 0;
+}
+
+Worker::Action Worker::handle_packet(Packet& p, std::int64_t now_ns) noexcept {
+  const std::uint32_t entry = port_map_[p.local_port];
+  if (SB_UNLIKELY(entry == 0)) {
+    drop(DropReason::kUnknownPort);
+    return Action::kDrop;
+  }
+  Leg& leg = legs_[(entry & ~kRtcpPortFlag) - 1];
+  if ((entry & kRtcpPortFlag) || (leg.local_rtcp_port == 0 && rtp::looks_like_rtcp(p.data, p.len)))
+    return handle_rtcp(leg, p, now_ns);
+  return handle_rtp(leg, p, now_ns);
+}
+
+Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept {
+  rtp::RtpHeader h;
+  const rtp::RtpError e = rtp::parse_rtp(p.data, p.len, h);
+  if (SB_UNLIKELY(e != rtp::RtpError::kNone)) {
+    drop(e == rtp::RtpError::kTooShort || e == rtp::RtpError::kBadVersion ? DropReason::kNotRtp
+                                                                           : DropReason::kRtpMalformed);
+    return Action::kDrop;
+  }
+  switch (leg.check_rtp_source(p.src, h.sequence, now_ns)) {
+    case Leg::SourceVerdict::kAccept:
+      break;
+    case Leg::SourceVerdict::kMismatch:
+      drop(DropReason::kSourceMismatch);
+      return Action::kDrop;
+    case Leg::SourceVerdict::kLearning:
+      drop(DropReason::kLearning);
+      return Action::kDrop;
+    case Leg::SourceVerdict::kWon: {
+      Event ev = leg_event(Event::kSourceLatched, leg, now_ns);
+      ev.endpoint = leg.accepted;
+      emit(ev);
+      break;
+    }
+  }
+  leg.in_ssrc = h.ssrc;
+  if (leg.rx.on_packet(h.sequence, h.timestamp, now_ns) == rtp::RtpReceiveStats::Verdict::kDuplicate)
+    counters_.add(cfg_.index, kDuplicates, 1);
+  ++leg.rx_packets;
+  leg.rx_bytes += p.len;
+  leg.last_rx_ns = now_ns;
+  leg.timeout_reported = false;
+  if (SB_UNLIKELY(!leg.first_packet_seen)) {
+    leg.first_packet_seen = true;
+    Event ev = leg_event(Event::kFirstPacket, leg, now_ns);
+    ev.endpoint = p.src;
+    emit(ev);
+  }
+  if (leg.telephone_event_pt != 0 && h.payload_type == leg.telephone_event_pt) {
+    const auto r = leg.dtmf.on_packet(h.timestamp, std::span<const std::uint8_t>(p.data + h.header_size, h.payload_size),
+                                      Nanos{now_ns});
+    if (r.ended) {
+      Event ev = leg_event(Event::kDtmf, leg, now_ns);
+      ev.digit = r.digit.digit;
+      ev.duration_ms = r.digit.duration_ms;
+      emit(ev);
+    }
+  }
+  if (SB_UNLIKELY(leg.mode == LegMode::kInactive || leg.mode == LegMode::kSendOnly)) {
+    drop(DropReason::kLegInactive);
+    return Action::kDrop;
+  }
+  Leg& out = legs_[leg.peer];
+  if (SB_UNLIKELY(out.mode == LegMode::kInactive || out.mode == LegMode::kRecvOnly)) {
+    drop(DropReason::kLegInactive);
+    return Action::kDrop;
+  }
+  if (SB_UNLIKELY(!out.has_destination())) {
+    drop(DropReason::kNoDestination);
+    return Action::kDrop;
+  }
+  std::uint16_t seq;
+  std::uint32_t ts;
+  out.out.map(h.ssrc, h.sequence, h.timestamp, now_ns, seq, ts);
+  rtp::rewrite_rtp(p.data, seq, ts, out.out.ssrc);
+  ++out.out.packets;
+  out.out.octets += h.payload_size;
+  p.dst = out.accepted;
+  p.local_port = out.local_port;
+  ++relayed_rtp_;
+  return Action::kForward;
+}
+
+namespace {
+struct RtcpMapContext {
+  std::uint32_t from_sender, to_sender;  // the far end's SSRC -> our output SSRC toward the peer
+  std::uint32_t from_media, to_media;    // our output SSRC toward this leg -> the peer's own SSRC
+};
+std::uint32_t map_sender(void* c, std::uint32_t s) {
+  auto* m = static_cast<RtcpMapContext*>(c);
+  return s == m->from_sender ? m->to_sender : s;
+}
+std::uint32_t map_media(void* c, std::uint32_t s) {
+  auto* m = static_cast<RtcpMapContext*>(c);
+  return s == m->from_media ? m->to_media : s;
+}
+}  // namespace
+
+Worker::Action Worker::handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept {
+  if (SB_UNLIKELY(!leg.check_rtcp_source(p.src, now_ns))) {
+    drop(DropReason::kSourceMismatch);
+    return Action::kDrop;
+  }
+  rtp::RtcpSummary sum;
+  if (SB_UNLIKELY(rtp::parse_rtcp(p.data, p.len, sum) != rtp::RtcpError::kNone)) {
+    drop(DropReason::kRtcpMalformed);
+    return Action::kDrop;
+  }
+  ++leg.rx_rtcp;
+  // RTT on this leg: its report on our stream echoes an SR we forwarded.
+  for (int i = 0; i < sum.block_count; ++i) {
+    const auto& b = sum.blocks[i];
+    if (b.ssrc != leg.out.ssrc || b.lsr == 0) continue;
+    for (int k = 0; k < 4; ++k) {
+      if (leg.sr_lsr[k] == b.lsr && leg.sr_sent_ns[k] != 0) {
+        const double rtt = static_cast<double>(now_ns - leg.sr_sent_ns[k]) * 1e-9 - b.dlsr / 65536.0;
+        if (rtt >= 0) leg.rtt_seconds = rtt;
+      }
+    }
+  }
+  if (leg.mode == LegMode::kInactive) {
+    drop(DropReason::kLegInactive);
+    return Action::kDrop;
+  }
+  Leg& out = legs_[leg.peer];
+  if (SB_UNLIKELY(!out.has_destination())) {
+    drop(DropReason::kNoDestination);
+    return Action::kDrop;
+  }
+  RtcpMapContext ctx{leg.in_ssrc, out.out.ssrc, leg.out.ssrc, out.in_ssrc};
+  rtp::rewrite_rtcp_ssrcs(p.data, p.len, map_sender, map_media, &ctx);
+  if (sum.has_sr) {
+    // Remember when this SR went to the peer, to time the peer's reply.
+    out.sr_lsr[out.sr_next] = static_cast<std::uint32_t>(sum.sr.ntp >> 16);
+    out.sr_sent_ns[out.sr_next] = now_ns;
+    out.sr_next = static_cast<std::uint8_t>((out.sr_next + 1) % 4);
+  }
+  p.dst = out.accepted_rtcp;
+  p.local_port = out.local_rtcp_port ? out.local_rtcp_port : out.local_port;
+  ++relayed_rtcp_;
+  return Action::kForward;
+}
+
+// ---- control commands -------------------------------------------------------
+
+void Worker::emit(const Event& e) noexcept {
+  if (!events_.try_push(e)) counters_.add(cfg_.index, kEventsDropped, 1);
+}
+
+void Worker::fail(const Command& c, const char* why) noexcept {
+  Event e;
+  e.kind = Event::kCommandFailed;
+  e.session = c.session;
+  e.leg = c.leg;
+  e.time_ns = clock_.now().count();
+  std::snprintf(e.error, sizeof e.error, "%s", why);
+  emit(e);
+}
+
+Event Worker::leg_event(Event::Kind kind, const Leg& leg, std::int64_t now_ns) const noexcept {
+  Event e;
+  e.kind = kind;
+  e.session = leg.session_id;
+  e.leg = leg.index;
+  e.time_ns = now_ns;
+  return e;
+}
+
+LegStats Worker::leg_stats(const Leg& leg, std::int64_t) const noexcept {
+  LegStats s{};
+  s.rx_packets = leg.rx_packets;
+  s.rx_bytes = leg.rx_bytes;
+  s.tx_packets = leg.out.packets;
+  s.tx_bytes = leg.out.octets;
+  s.rx_rtcp = leg.rx_rtcp;
+  s.lost = leg.rx.lost();
+  s.duplicates = leg.rx.duplicates();
+  s.reordered = leg.rx.reordered();
+  s.loss_fraction = leg.rx.loss_fraction();
+  s.jitter_ms = leg.rx.jitter_seconds() * 1000.0;
+  s.rtt_ms = leg.rtt_seconds >= 0 ? leg.rtt_seconds * 1000.0 : -1.0;
+  rtp::MosInputs m;
+  // Mouth-to-ear estimate: half the RTT (or 20 ms when unknown), a jitter
+  // buffer of twice the jitter, and 20 ms of packetisation.
+  m.one_way_delay_ms = (s.rtt_ms >= 0 ? s.rtt_ms / 2 : 20.0) + 2 * s.jitter_ms + 20.0;
+  m.loss_fraction = s.loss_fraction;
+  s.mos = rtp::mos_from_r(rtp::e_model_r(m));
+  s.accepted = leg.accepted;
+  return s;
+}
+
+bool Worker::session_matches(SessionId id) const noexcept {
+  const std::uint32_t slot = session_slot(id);
+  return slot < slot_ids_.size() && slot_ids_[slot] == id;
+}
+
+void Worker::setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept {
+  leg.mode = s.mode;
+  leg.telephone_event_pt = s.telephone_event_pt;
+  leg.out.clock_rate = s.clock_rate ? s.clock_rate : 8000;
+  leg.rx.set_clock_rate(static_cast<int>(leg.out.clock_rate));
+  leg.media_timeout_ns = static_cast<std::int64_t>(s.media_timeout_ms) * 1'000'000;
+  leg.negotiate(s.remote, s.remote_rtcp_port, s.latch, now_ns);
+  const std::uint32_t index = static_cast<std::uint32_t>(&leg - legs_.data());
+  leg.last_rx_ns = now_ns;
+  if (leg.media_timeout_ns > 0 || leg.telephone_event_pt != 0)
+    timers_.schedule(index, now_ns + (leg.media_timeout_ns > 0 ? leg.media_timeout_ns : kDtmfPollNs));
+  else
+    timers_.cancel(index);
+}
+
+void Worker::execute(const Command& c) noexcept {
+  counters_.add(cfg_.index, kCommands, 1);
+  switch (c.kind) {
+    case Command::kCreateSession: create_session(c); break;
+    case Command::kUpdateLeg: update_leg(c); break;
+    case Command::kSetLegMode:
+      if (!session_matches(c.session) || c.leg > 1) return fail(c, "no such session or leg");
+      legs_[2 * session_slot(c.session) + c.leg].mode = c.legs[c.leg].mode;
+      break;
+    case Command::kDeleteSession: delete_session(c); break;
+    case Command::kRequestStats: {
+      if (!session_matches(c.session)) return fail(c, "no such session");
+      const std::int64_t now = clock_.now().count();
+      for (std::uint32_t k = 0; k < 2; ++k) {
+        const Leg& leg = legs_[2 * session_slot(c.session) + k];
+        Event e = leg_event(Event::kStats, leg, now);
+        e.stats = leg_stats(leg, now);
+        emit(e);
+      }
+      break;
+    }
+  }
+}
+
+void Worker::create_session(const Command& c) noexcept {
+  const std::uint32_t slot = session_slot(c.session);
+  if (slot >= slot_ids_.size()) return fail(c, "session slot out of range");
+  if (slot_ids_[slot] != 0) return fail(c, "session slot in use");
+  for (const LegSetup& s : c.legs) {
+    if (s.local_port == 0 || port_map_[s.local_port] != 0 || (s.local_rtcp_port && port_map_[s.local_rtcp_port] != 0))
+      return fail(c, "local port missing or in use");
+  }
+  // Open every port first, so a failure leaves nothing half made.
+  std::uint16_t opened[4];
+  int n_opened = 0;
+  for (const LegSetup& s : c.legs) {
+    for (std::uint16_t port : {s.local_port, s.local_rtcp_port}) {
+      if (port == 0) continue;
+      if (!io_.open_port(port).is_ok()) {
+        for (int i = 0; i < n_opened; ++i) io_.close_port(opened[i]);
+        return fail(c, "cannot open a local port");
+      }
+      opened[n_opened++] = port;
+    }
+  }
+  const std::int64_t now = clock_.now().count();
+  for (std::uint32_t k = 0; k < 2; ++k) {
+    Leg& leg = legs_[2 * slot + k];
+    leg.reset();
+    leg.in_use = true;
+    leg.session_id = c.session;
+    leg.index = static_cast<std::uint8_t>(k);
+    leg.peer = 2 * slot + (1 - k);
+    leg.local_port = c.legs[k].local_port;
+    leg.local_rtcp_port = c.legs[k].local_rtcp_port;
+    // xorshift: distinct, unpredictable-enough SSRCs without a syscall.
+    ssrc_seed_ ^= ssrc_seed_ << 13;
+    ssrc_seed_ ^= ssrc_seed_ >> 17;
+    ssrc_seed_ ^= ssrc_seed_ << 5;
+    leg.out.ssrc = c.legs[k].output_ssrc ? c.legs[k].output_ssrc : ssrc_seed_;
+    setup_leg(leg, c.legs[k], now);
+    port_map_[leg.local_port] = 2 * slot + k + 1;
+    if (leg.local_rtcp_port) port_map_[leg.local_rtcp_port] = (2 * slot + k + 1) | kRtcpPortFlag;
+  }
+  slot_ids_[slot] = c.session;
+  ++active_sessions_;
+  counters_.set(cfg_.index, kActiveSessions, active_sessions_);
+  counters_.set(cfg_.index, kActiveLegs, active_sessions_ * 2);
+  Event e;
+  e.kind = Event::kSessionCreated;
+  e.session = c.session;
+  e.time_ns = now;
+  emit(e);
+}
+
+void Worker::update_leg(const Command& c) noexcept {
+  if (!session_matches(c.session) || c.leg > 1) return fail(c, "no such session or leg");
+  Leg& leg = legs_[2 * session_slot(c.session) + c.leg];
+  setup_leg(leg, c.legs[c.leg], clock_.now().count());
+}
+
+void Worker::delete_session(const Command& c) noexcept {
+  if (!session_matches(c.session)) return fail(c, "no such session");
+  const std::uint32_t slot = session_slot(c.session);
+  for (std::uint32_t k = 0; k < 2; ++k) {
+    Leg& leg = legs_[2 * slot + k];
+    timers_.cancel(2 * slot + k);
+    port_map_[leg.local_port] = 0;
+    io_.close_port(leg.local_port);
+    if (leg.local_rtcp_port) {
+      port_map_[leg.local_rtcp_port] = 0;
+      io_.close_port(leg.local_rtcp_port);
+    }
+    leg.reset();
+  }
+  slot_ids_[slot] = 0;
+  --active_sessions_;
+  counters_.set(cfg_.index, kActiveSessions, active_sessions_);
+  counters_.set(cfg_.index, kActiveLegs, active_sessions_ * 2);
+  Event e;
+  e.kind = Event::kSessionDeleted;
+  e.session = c.session;
+  e.time_ns = clock_.now().count();
+  emit(e);
+}
+
+void Worker::on_timer(std::uint32_t index, std::int64_t now_ns) noexcept {
+  Leg& leg = legs_[index];
+  if (!leg.in_use) return;
+  if (leg.media_timeout_ns <= 0) {
+    timers_.schedule(index, now_ns + kDtmfPollNs);
+  } else {
+    const std::int64_t due = leg.last_rx_ns + leg.media_timeout_ns;
+    if (now_ns >= due) {
+      if (!leg.timeout_reported) {
+        leg.timeout_reported = true;
+        counters_.add(cfg_.index, kMediaTimeouts, 1);
+        emit(leg_event(Event::kMediaTimeout, leg, now_ns));
+      }
+      // Keep watching: media may resume, and then time out again.
+      timers_.schedule(index, now_ns + leg.media_timeout_ns);
+    } else {
+      timers_.schedule(index, due);
+    }
+  }
+  // RFC 4733 digits whose End packets were all lost.
+  const auto r = leg.dtmf.poll(Nanos{now_ns});
+  if (r.ended) {
+    Event ev = leg_event(Event::kDtmf, leg, now_ns);
+    ev.digit = r.digit.digit;
+    ev.duration_ms = r.digit.duration_ms;
+    emit(ev);
+  }
+}
+
+}  // namespace sb::dataplane

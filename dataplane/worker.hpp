@@ -1,0 +1,95 @@
+// A dataplane worker: one run-to-completion loop on one pinned core that
+// owns a subset of the media ports, the sessions on them, their legs, a
+// timer wheel, its packet I/O and its row of counters.
+//
+// Loop: execute pending commands (a few per iteration) -> receive a burst
+// -> relay each packet (validate, latch, account, rewrite, address) -> send
+// the burst -> expire timers -> if nothing arrived, idle briefly (socket
+// backend) or spin (DPDK, busy_poll). Nothing on the packet path allocates,
+// locks, logs, throws or makes a system call of its own; the backend makes
+// one per burst.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/queues.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/io/packet_io.hpp"
+#include "dataplane/messages.hpp"
+#include "dataplane/session/leg.hpp"
+#include "dataplane/timer_wheel.hpp"
+
+namespace sb::dataplane {
+
+struct WorkerConfig {
+  std::uint32_t index = 0;            // worker number, counter row
+  std::uint32_t max_sessions = 4096;  // slots; two legs each
+  std::size_t burst = 32;
+  bool busy_poll = false;             // spin instead of idling in epoll
+  std::int64_t idle_ns = 1'000'000;   // socket backend: epoll wait when idle
+  std::size_t commands_per_loop = 16;
+};
+
+class Worker {
+ public:
+  Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& commands, SpscRing<Event>& events,
+         DataplaneCounters& counters, const Clock& clock);
+
+  // Runs until `stop` becomes true (acquire load: the control thread sets it
+  // with release after its last command).
+  void run(const std::atomic<bool>& stop);
+  // One loop iteration without idling; returns packets received.
+  std::size_t poll_once();
+
+  // Packet path, exposed for tests and benchmarks that bypass the backend:
+  // handles `n` received packets, appends what must be sent to `tx` (same
+  // buffers), releases the rest. Returns the number queued in tx.
+  std::size_t process_burst(Packet* pkts, std::size_t n, Packet* tx, std::int64_t now_ns) noexcept;
+
+  const Leg& leg(std::uint32_t index) const noexcept { return legs_[index]; }
+  std::size_t active_sessions() const noexcept { return active_sessions_; }
+  static constexpr std::size_t leg_state_bytes() noexcept { return sizeof(Leg); }
+
+ private:
+  enum class Action : std::uint8_t { kForward, kDrop };
+  Action handle_packet(Packet& p, std::int64_t now_ns) noexcept;
+  Action handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept;
+  Action handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept;
+  void drop(DropReason r) noexcept { ++drop_tally_[static_cast<std::size_t>(r)]; }
+  void flush_tallies() noexcept;
+
+  void execute(const Command& c) noexcept;
+  void create_session(const Command& c) noexcept;
+  void update_leg(const Command& c) noexcept;
+  void delete_session(const Command& c) noexcept;
+  void emit(const Event& e) noexcept;
+  void fail(const Command& c, const char* why) noexcept;
+  Event leg_event(Event::Kind kind, const Leg& leg, std::int64_t now_ns) const noexcept;
+  LegStats leg_stats(const Leg& leg, std::int64_t now_ns) const noexcept;
+  void on_timer(std::uint32_t leg_index, std::int64_t now_ns) noexcept;
+  void setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept;
+  bool session_matches(SessionId id) const noexcept;
+
+  WorkerConfig cfg_;
+  PacketIo& io_;
+  SpscRing<Command>& commands_;
+  SpscRing<Event>& events_;
+  DataplaneCounters& counters_;
+  const Clock& clock_;
+  std::vector<Leg> legs_;               // 2 per session slot
+  std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
+  // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.
+  std::vector<std::uint32_t> port_map_;
+  TimerWheel timers_;
+  std::size_t active_sessions_ = 0;
+  std::vector<Packet> rx_, tx_, dropped_;
+  std::uint64_t drop_tally_[static_cast<std::size_t>(DropReason::kCount)] = {};
+  std::uint64_t relayed_rtp_ = 0, relayed_rtcp_ = 0, rx_bytes_ = 0;
+  std::uint32_t ssrc_seed_;
+};
+
+}  // namespace sb::dataplane
