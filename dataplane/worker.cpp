@@ -200,13 +200,18 @@ std::uint32_t map_media(void* c, std::uint32_t s) {
 }  // namespace
 
 Worker::Action Worker::handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept {
-  if (SB_UNLIKELY(!leg.check_rtcp_source(p.src, now_ns))) {
+  // Cheap address check first; the SSRC-dependent part needs the parse.
+  if (SB_UNLIKELY(!leg.accepted.valid() || p.src.ip != leg.accepted.ip)) {
     drop(DropReason::kSourceMismatch);
     return Action::kDrop;
   }
   rtp::RtcpSummary sum;
   if (SB_UNLIKELY(rtp::parse_rtcp(p.data, p.len, sum) != rtp::RtcpError::kNone)) {
     drop(DropReason::kRtcpMalformed);
+    return Action::kDrop;
+  }
+  if (SB_UNLIKELY(!leg.check_rtcp_source(p.src, sum.sender_ssrc, now_ns))) {
+    drop(DropReason::kSourceMismatch);
     return Action::kDrop;
   }
   ++leg.rx_rtcp;

@@ -93,12 +93,15 @@ Leg::SourceVerdict Leg::check_rtp_source(const Endpoint& src, std::uint16_t seq,
   return SourceVerdict::kWon;
 }
 
-bool Leg::check_rtcp_source(const Endpoint& src, std::int64_t now_ns) noexcept {
+bool Leg::check_rtcp_source(const Endpoint& src, std::uint32_t sender_ssrc, std::int64_t now_ns) noexcept {
   if (!accepted.valid() || src.ip != accepted.ip) return false;
   if (src.port == accepted_rtcp.port) return true;
-  // Behind NAT the RTCP port is rarely RTP port + 1: learn it within the
-  // window, from the address whose RTP already won.
-  if (latch_config.nat_learning && now_ns <= learning_until_ns + latch_config.window_ns) {
+  // Behind NAT the RTCP port is rarely RTP port + 1, so it may be learnt
+  // within the window: but only from RTCP that speaks for the RTP stream
+  // this leg already accepted (same sender SSRC). The same IP alone proves
+  // nothing (CGNAT, shared hosts).
+  if (latch_config.nat_learning && in_ssrc != 0 && sender_ssrc == in_ssrc &&
+      now_ns <= learning_until_ns + latch_config.window_ns) {
     accepted_rtcp.port = src.port;
     return true;
   }

@@ -118,8 +118,10 @@ struct Leg {
   enum class SourceVerdict : std::uint8_t { kAccept, kMismatch, kLearning, kWon };
   // Decides whether an RTP packet from `src` with `seq` is accepted.
   SourceVerdict check_rtp_source(const Endpoint& src, std::uint16_t seq, std::int64_t now_ns) noexcept;
-  // RTCP: from the accepted IP and the RTCP port (learnt during the window).
-  bool check_rtcp_source(const Endpoint& src, std::int64_t now_ns) noexcept;
+  // RTCP: from the accepted IP and RTCP port; with NAT learning the port can
+  // be learnt during the window from RTCP whose sender SSRC is the accepted
+  // RTP stream's.
+  bool check_rtcp_source(const Endpoint& src, std::uint32_t sender_ssrc, std::int64_t now_ns) noexcept;
 };
 
 }  // namespace sb::dataplane

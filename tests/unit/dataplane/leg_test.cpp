@@ -70,12 +70,26 @@ TEST(Latching, RtcpFromTheAcceptedHostOnItsRtcpPort) {
   Leg leg;
   leg.local_rtcp_port = 30001;  // not muxed: remote RTCP is port + 1
   leg.negotiate(kCaller, 0, {}, 0);
-  EXPECT_TRUE(leg.check_rtcp_source({kCaller.ip, 4001}, 0));
-  EXPECT_FALSE(leg.check_rtcp_source({kCaller.ip, 4000}, 0));
-  EXPECT_FALSE(leg.check_rtcp_source({kAttacker.ip, 4001}, 0));
+  EXPECT_TRUE(leg.check_rtcp_source({kCaller.ip, 4001}, 7, 0));
+  EXPECT_FALSE(leg.check_rtcp_source({kCaller.ip, 4000}, 7, 0));
+  EXPECT_FALSE(leg.check_rtcp_source({kAttacker.ip, 4001}, 7, 0));
   Leg mux;
   mux.negotiate(kCaller, 0, {}, 0);  // muxed: same port
-  EXPECT_TRUE(mux.check_rtcp_source(kCaller, 0));
+  EXPECT_TRUE(mux.check_rtcp_source(kCaller, 7, 0));
+}
+
+TEST(Latching, RtcpPortIsLearntOnlyForTheAcceptedStreamsSsrc) {
+  Leg leg;
+  leg.local_rtcp_port = 30001;
+  leg.negotiate({0xc0a80005, 4000}, 0, {.nat_learning = true, .packets_to_win = 1, .window_ns = 1000 * kMs}, 0);
+  ASSERT_EQ(leg.check_rtp_source(kNatted, 1, kMs), Leg::SourceVerdict::kWon);
+  leg.in_ssrc = 0x1234;
+  // Same host, another port, another SSRC: someone else behind that NAT.
+  EXPECT_FALSE(leg.check_rtcp_source({kNatted.ip, 5555}, 0xBAD, 2 * kMs));
+  // The accepted stream's own RTCP from its NAT-mapped port: learnt.
+  EXPECT_TRUE(leg.check_rtcp_source({kNatted.ip, 61007}, 0x1234, 2 * kMs));
+  EXPECT_EQ(leg.accepted_rtcp.port, 61007);
+  EXPECT_FALSE(leg.check_rtcp_source({kNatted.ip, 5555}, 0x1234, 2 * kMs + 10'000 * kMs));  // window long closed
 }
 
 TEST(OutputStream, ContinuityAcrossASourceSwitch) {
