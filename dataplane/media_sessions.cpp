@@ -7,6 +7,9 @@
 
 #include "dataplane/io/socket_io.hpp"
 #ifdef SB_HAVE_DPDK
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
 #include "dataplane/io/dpdk_io.hpp"
 #endif
 
@@ -48,6 +51,16 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
   std::unique_ptr<Dataplane> dp(new Dataplane(cfg, clock));
   dp->counters_ = std::make_unique<DataplaneCounters>(nworkers);
   dp->workers_.resize(nworkers);
+#ifdef SB_HAVE_DPDK
+  std::shared_ptr<DpdkPort> dpdk_port;
+  if (cfg.backend == DataplaneConfig::Backend::kDpdk) {
+    SB_RETURN_IF_ERROR(dpdk_init(cfg.dpdk.eal_args));
+    auto port = dpdk_open_port(cfg.dpdk, static_cast<std::uint32_t>(nworkers));
+    if (!port) return port.status();
+    dpdk_port = *port;
+    dp->dpdk_port_ = dpdk_port;
+  }
+#endif
   for (std::size_t w = 0; w < nworkers; ++w) {
     auto& slot = dp->workers_[w];
     if (cfg.backend == DataplaneConfig::Backend::kSockets) {
@@ -58,8 +71,8 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
       slot.io = std::move(*io);
     } else {
 #ifdef SB_HAVE_DPDK
-      auto io = create_dpdk_io(cfg.dpdk, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(nworkers));
-      if (!io) return unavailable("dataplane: " + io.status().message());
+      auto io = create_dpdk_io(dpdk_port, static_cast<std::uint32_t>(w), *dp->counters_);
+      if (!io) return io.status();
       slot.io = std::move(*io);
 #else
       return unavailable("dataplane: this build has no DPDK support");
@@ -79,7 +92,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
   ports.resize(nworkers);
   const std::uint16_t first = static_cast<std::uint16_t>(cfg.port_min + (cfg.port_min & 1));
   for (std::uint32_t p = first; p + 1 <= cfg.port_max; p += 2) {
-    const std::size_t owner = (p / 2) % nworkers;
+    const std::size_t owner = port_owner(static_cast<std::uint16_t>(p), static_cast<std::uint32_t>(nworkers));
     ports[owner].free_pairs.push_back(static_cast<std::uint16_t>(p));
   }
   for (auto& wp : ports) {
@@ -92,6 +105,34 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     auto& slot = dp->workers_[w];
     Worker* worker = slot.worker.get();
     const std::atomic<bool>* stop = &dp->stop_;
+#ifdef SB_HAVE_DPDK
+    // Under DPDK a worker whose core is an EAL worker lcore is launched by
+    // the EAL on it; other cores get a plain thread that registers itself
+    // with the EAL on its first burst.
+    if (cfg.backend == DataplaneConfig::Backend::kDpdk && !cfg.cores.empty()) {
+      const unsigned core = static_cast<unsigned>(cfg.cores[w]);
+      if (rte_lcore_is_enabled(core) && core != rte_get_main_lcore()) {
+        slot.eal_lcore = static_cast<int>(core);
+        struct Launch {
+          Worker* worker;
+          const std::atomic<bool>* stop;
+        };
+        auto* arg = new Launch{worker, stop};
+        if (rte_eal_remote_launch(
+                [](void* a) -> int {
+                  std::unique_ptr<Launch> l(static_cast<Launch*>(a));
+                  l->worker->run(*l->stop);
+                  return 0;
+                },
+                arg, core) != 0) {
+          delete arg;
+          dp->stop();
+          return unavailable("dataplane: cannot launch a worker on lcore " + std::to_string(core));
+        }
+        continue;
+      }
+    }
+#endif
     slot.thread = std::thread([worker, stop] { worker->run(*stop); });
     if (!cfg.cores.empty()) {
       cpu_set_t set;
@@ -112,8 +153,18 @@ void Dataplane::stop() {
   // Release: every command pushed before this is visible to the workers'
   // acquire load, and they execute it before exiting.
   stop_.store(true, std::memory_order_release);
-  for (auto& w : workers_)
+  for (auto& w : workers_) {
     if (w.thread.joinable()) w.thread.join();
+#ifdef SB_HAVE_DPDK
+    if (w.eal_lcore >= 0) rte_eal_wait_lcore(static_cast<unsigned>(w.eal_lcore));
+#endif
+  }
+  // The backends go before the port they use.
+  for (auto& w : workers_) {
+    w.worker.reset();
+    w.io.reset();
+  }
+  dpdk_port_.reset();
 }
 
 Dataplane::~Dataplane() { stop(); }

@@ -37,8 +37,12 @@ struct DpdkConfig {
   std::vector<std::string> eal_args;   // e.g. {"--no-huge", "--no-pci", "--vdev=net_ring0"}
   std::uint16_t port_id = 0;
   std::uint32_t media_ip = 0;          // host byte order; answered for ARP/ICMP
-  std::uint8_t media_mac[6] = {};      // 0: the port's own MAC
-  std::uint32_t mbufs = 8191;
+  bool has_gateway = false;            // next hop for destinations with no learnt MAC
+  std::uint8_t gateway_mac[6] = {};
+  std::uint32_t mbufs = 16383;         // per port
+  std::uint16_t rx_descriptors = 1024;
+  std::uint16_t tx_descriptors = 1024;
+  bool verify_udp_checksum = true;     // in software when the port does not
 };
 
 struct DataplaneConfig {
@@ -129,6 +133,7 @@ class Dataplane {
   friend class MediaSessions;
   Dataplane(const DataplaneConfig& cfg, const Clock& clock);
   struct WorkerSlot {
+    int eal_lcore = -1;  // launched with rte_eal_remote_launch on this lcore
     std::unique_ptr<PacketIo> io;
     std::unique_ptr<SpscRing<Command>> commands;
     std::unique_ptr<SpscRing<Event>> events;
@@ -142,6 +147,7 @@ class Dataplane {
   MediaSessions sessions_;
   std::atomic<bool> stop_{false};
   bool stopped_ = false;
+  std::shared_ptr<void> dpdk_port_;  // keeps the DPDK port (and its mempool) alive
 };
 
 }  // namespace sb::dataplane

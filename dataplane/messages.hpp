@@ -17,6 +17,13 @@ using SessionId = std::uint64_t;
 inline constexpr std::uint32_t session_worker(SessionId id) { return static_cast<std::uint32_t>(id >> 56); }
 inline constexpr std::uint32_t session_slot(SessionId id) { return static_cast<std::uint32_t>(id); }
 
+// Which worker owns a media port: pairs (RTP, RTCP) share an owner, and
+// consecutive pairs go round the workers. The control plane allocates by
+// this rule and the DPDK backend hands packets off by it.
+inline constexpr std::uint32_t port_owner(std::uint16_t port, std::uint32_t workers) {
+  return workers ? (static_cast<std::uint32_t>(port) / 2) % workers : 0;
+}
+
 struct LegSetup {
   std::uint16_t local_port = 0;        // RTP (RTCP muxed on it when local_rtcp_port is 0)
   std::uint16_t local_rtcp_port = 0;

@@ -1,0 +1,331 @@
+// The DPDK backend in one process: EAL with --no-huge, a port built from
+// rte_rings (the net_ring PMD), frames injected into its RX ring and read
+// back from its TX ring. Exercises IPv4/UDP parsing and building, checksums,
+// ARP and ICMP answers, drop reasons, neighbour learning and the software
+// hand-off between two workers sharing one RX queue.
+#include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <rte_arp.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include <cstring>
+#include <thread>
+
+#include "dataplane/io/dpdk_io.hpp"
+#include "dataplane/media_sessions.hpp"
+#include "dataplane/rtp/rtp.hpp"
+
+namespace sb::dataplane {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kMediaIp = 0x0a000001;  // 10.0.0.1
+constexpr std::uint32_t kIpA = 0x0a000002, kIpB = 0x0a000003;
+const rte_ether_addr kMacA = {{0x02, 0, 0, 0, 0, 0xa}}, kMacB = {{0x02, 0, 0, 0, 0, 0xb}};
+
+struct Env {
+  bool ok = false;
+  std::string why;
+  rte_mempool* pool = nullptr;
+};
+
+Env& env() {
+  static Env e = [] {
+    Env x;
+    const Status s = dpdk_init({"--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0", "--log-level=error"});
+    if (!s.is_ok()) {
+      x.why = s.message();
+      return x;
+    }
+    x.pool = rte_pktmbuf_pool_create("test_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    x.ok = x.pool != nullptr;
+    if (!x.ok) x.why = "cannot create the test mempool";
+    return x;
+  }();
+  return e;
+}
+
+// A port over rings: frames enqueued on rx[] are received, frames the port
+// sends appear on tx[].
+struct RingPort {
+  std::uint16_t id = 0;
+  rte_ring* rx = nullptr;
+  std::vector<rte_ring*> tx;
+  static RingPort make(const std::string& name, unsigned tx_queues) {
+    RingPort p;
+    p.rx = rte_ring_create((name + "_rx").c_str(), 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    for (unsigned q = 0; q < tx_queues; ++q)
+      p.tx.push_back(rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+    const int id = rte_eth_from_rings(name.c_str(), &p.rx, 1, p.tx.data(), tx_queues, 0);
+    EXPECT_GE(id, 0);
+    p.id = static_cast<std::uint16_t>(id);
+    return p;
+  }
+  std::vector<rte_mbuf*> take(std::chrono::milliseconds wait = 300ms) {
+    std::vector<rte_mbuf*> out;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      void* m;
+      bool any = false;
+      for (auto* r : tx)
+        while (rte_ring_dequeue(r, &m) == 0) {
+          out.push_back(static_cast<rte_mbuf*>(m));
+          any = true;
+        }
+      if (!any) std::this_thread::sleep_for(5ms);
+    }
+    return out;
+  }
+};
+
+rte_mbuf* udp_frame(const rte_ether_addr& src_mac, std::uint32_t src_ip, std::uint16_t src_port, std::uint32_t dst_ip,
+                    std::uint16_t dst_port, const std::vector<std::uint8_t>& payload, bool good_checksums = true) {
+  rte_mbuf* m = rte_pktmbuf_alloc(env().pool);
+  const std::size_t len = 42 + payload.size();
+  auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
+  m->data_len = m->pkt_len = static_cast<std::uint32_t>(len);
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(f);
+  eth->src_addr = src_mac;
+  eth->dst_addr = {{0x02, 0, 0, 0, 0, 0x01}};
+  eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+  std::memset(ip, 0, sizeof *ip);
+  ip->version_ihl = RTE_IPV4_VHL_DEF;
+  ip->total_length = htons(static_cast<std::uint16_t>(28 + payload.size()));
+  ip->time_to_live = 64;
+  ip->next_proto_id = IPPROTO_UDP;
+  ip->src_addr = htonl(src_ip);
+  ip->dst_addr = htonl(dst_ip);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
+  udp->src_port = htons(src_port);
+  udp->dst_port = htons(dst_port);
+  udp->dgram_len = htons(static_cast<std::uint16_t>(8 + payload.size()));
+  udp->dgram_cksum = 0;
+  std::memcpy(udp + 1, payload.data(), payload.size());
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+  if (!good_checksums) udp->dgram_cksum ^= 0x5555;
+  return m;
+}
+
+std::vector<std::uint8_t> rtp(std::uint16_t seq, std::uint32_t ssrc) {
+  std::vector<std::uint8_t> b(12 + 160, 0x42);
+  rtp::write_rtp_header(b.data(), false, 0, seq, 160u * seq, ssrc);
+  return b;
+}
+
+struct Parsed {
+  rte_ether_addr dst_mac;
+  std::uint32_t dst_ip;
+  std::uint16_t src_port, dst_port;
+  rtp::RtpHeader rtp;
+  bool checksums_ok;
+};
+
+Parsed parse(rte_mbuf* m) {
+  Parsed p{};
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(ip + 1);
+  p.dst_mac = eth->dst_addr;
+  p.dst_ip = ntohl(ip->dst_addr);
+  p.src_port = ntohs(udp->src_port);
+  p.dst_port = ntohs(udp->dst_port);
+  p.checksums_ok = rte_raw_cksum(ip, 20) == 0xffff && rte_ipv4_udptcp_cksum(ip, udp) == 0xffff;
+  rtp::parse_rtp(reinterpret_cast<std::uint8_t*>(udp + 1), ntohs(udp->dgram_len) - 8u, p.rtp);
+  return p;
+}
+
+// Waits until every session in `ids` reports it was created.
+bool wait_created(MediaSessions& ms, std::vector<SessionId> ids) {
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  Event ev[16];
+  while (!ids.empty() && std::chrono::steady_clock::now() < deadline) {
+    const std::size_t n = ms.poll_events(ev);
+    for (std::size_t i = 0; i < n; ++i)
+      if (ev[i].kind == Event::kSessionCreated) std::erase(ids, ev[i].session);
+    std::this_thread::sleep_for(2ms);
+  }
+  return ids.empty();
+}
+
+class DpdkRing : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!env().ok) GTEST_SKIP() << "DPDK EAL could not start here (" << env().why << ")";
+  }
+  std::unique_ptr<Dataplane> start(const RingPort& port, std::size_t workers) {
+    DataplaneConfig cfg;
+    cfg.backend = DataplaneConfig::Backend::kDpdk;
+    cfg.dpdk.eal_args = {"--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0", "--log-level=error"};
+    cfg.dpdk.port_id = port.id;
+    cfg.dpdk.media_ip = kMediaIp;
+    cfg.dpdk.mbufs = 4095;
+    cfg.port_min = 40000;
+    cfg.port_max = 40999;
+    cfg.busy_poll = true;
+    for (std::size_t w = 0; w < workers; ++w) cfg.cores.push_back(0);  // both on core 0 of this 2-core box
+    auto dp = Dataplane::start(cfg, SteadyClock::instance());
+    EXPECT_TRUE(dp) << dp.status().to_string();
+    return dp ? std::move(*dp) : nullptr;
+  }
+};
+
+TEST_F(DpdkRing, RelaysRtpAndRebuildsHeaders) {
+  auto port = RingPort::make("ring_relay", 1);
+  auto dp = start(port, 1);
+  ASSERT_TRUE(dp);
+  LegRequest la, lb;
+  la.remote = {kIpA, 4000};
+  lb.remote = {kIpB, 5000};
+  auto s = dp->sessions().create(la, lb);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(wait_created(dp->sessions(), {s->id}));
+
+  // B speaks first (so its MAC is learnt), then A.
+  rte_ring_enqueue(port.rx, udp_frame(kMacB, kIpB, 5000, kMediaIp, s->local_port[1], rtp(1, 0xBBBB)));
+  for (std::uint16_t i = 0; i < 50; ++i)
+    rte_ring_enqueue(port.rx, udp_frame(kMacA, kIpA, 4000, kMediaIp, s->local_port[0], rtp(static_cast<std::uint16_t>(100 + i), 0xAAAA)));
+  auto out = port.take();
+  ASSERT_EQ(out.size(), 51u);
+  int to_a = 0, to_b = 0;
+  for (rte_mbuf* m : out) {
+    const Parsed p = parse(m);
+    EXPECT_TRUE(p.checksums_ok);
+    if (p.dst_ip == kIpB) {
+      ++to_b;
+      EXPECT_TRUE(rte_is_same_ether_addr(&p.dst_mac, &kMacB));
+      EXPECT_EQ(p.src_port, s->local_port[1]);
+      EXPECT_EQ(p.dst_port, 5000);
+      EXPECT_NE(p.rtp.ssrc, 0xAAAAu);
+    } else {
+      ++to_a;
+      EXPECT_EQ(p.dst_ip, kIpA);
+      EXPECT_TRUE(rte_is_same_ether_addr(&p.dst_mac, &kMacA));
+      EXPECT_EQ(p.src_port, s->local_port[0]);
+    }
+    rte_pktmbuf_free(m);
+  }
+  EXPECT_EQ(to_b, 50);
+  EXPECT_EQ(to_a, 1);
+  EXPECT_EQ(dp->counters().sum(kRtpRelayed), 51u);
+}
+
+TEST_F(DpdkRing, AnswersArpAndPingAndDropsTheRest) {
+  auto port = RingPort::make("ring_arp", 1);
+  auto dp = start(port, 1);
+  ASSERT_TRUE(dp);
+  // ARP who-has 10.0.0.1.
+  rte_mbuf* arp = rte_pktmbuf_alloc(env().pool);
+  arp->data_len = arp->pkt_len = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+  auto* eth = rte_pktmbuf_mtod(arp, rte_ether_hdr*);
+  eth->src_addr = kMacA;
+  std::memset(eth->dst_addr.addr_bytes, 0xff, 6);
+  eth->ether_type = htons(RTE_ETHER_TYPE_ARP);
+  auto* a = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+  a->arp_hardware = htons(RTE_ARP_HRD_ETHER);
+  a->arp_protocol = htons(RTE_ETHER_TYPE_IPV4);
+  a->arp_hlen = 6;
+  a->arp_plen = 4;
+  a->arp_opcode = htons(RTE_ARP_OP_REQUEST);
+  a->arp_data.arp_sha = kMacA;
+  a->arp_data.arp_sip = htonl(kIpA);
+  a->arp_data.arp_tip = htonl(kMediaIp);
+  rte_ring_enqueue(port.rx, arp);
+  // ICMP echo to 10.0.0.1.
+  std::vector<std::uint8_t> echo = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+  rte_mbuf* ping = udp_frame(kMacA, kIpA, 0, kMediaIp, 0, {});
+  {
+    auto* ip = rte_pktmbuf_mtod_offset(ping, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+    ip->next_proto_id = IPPROTO_ICMP;
+    ip->total_length = htons(static_cast<std::uint16_t>(20 + echo.size()));
+    auto* icmp = reinterpret_cast<std::uint8_t*>(ip + 1);
+    std::memcpy(icmp, echo.data(), echo.size());
+    const std::uint16_t ck = static_cast<std::uint16_t>(~rte_raw_cksum(icmp, echo.size()));
+    std::memcpy(icmp + 2, &ck, 2);
+    ip->hdr_checksum = 0;
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    ping->data_len = ping->pkt_len = static_cast<std::uint32_t>(14 + 20 + echo.size());
+  }
+  rte_ring_enqueue(port.rx, ping);
+  // Garbage: another host's IP, a bad UDP checksum, a fragment, IPv6, a runt.
+  rte_ring_enqueue(port.rx, udp_frame(kMacA, kIpA, 4000, 0x0a0000ee, 40000, rtp(1, 1)));
+  rte_ring_enqueue(port.rx, udp_frame(kMacA, kIpA, 4000, kMediaIp, 40000, rtp(1, 1), false));
+  rte_mbuf* frag = udp_frame(kMacA, kIpA, 4000, kMediaIp, 40000, rtp(1, 1));
+  auto* fip = rte_pktmbuf_mtod_offset(frag, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+  fip->fragment_offset = htons(RTE_IPV4_HDR_MF_FLAG);
+  fip->hdr_checksum = 0;
+  fip->hdr_checksum = rte_ipv4_cksum(fip);
+  rte_ring_enqueue(port.rx, frag);
+  rte_mbuf* v6 = udp_frame(kMacA, kIpA, 4000, kMediaIp, 40000, rtp(1, 1));
+  rte_pktmbuf_mtod(v6, rte_ether_hdr*)->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+  rte_ring_enqueue(port.rx, v6);
+  rte_mbuf* runt = rte_pktmbuf_alloc(env().pool);
+  runt->data_len = runt->pkt_len = 10;
+  rte_ring_enqueue(port.rx, runt);
+  // A valid frame for a port with no session.
+  rte_ring_enqueue(port.rx, udp_frame(kMacA, kIpA, 4000, kMediaIp, 40500, rtp(1, 1)));
+
+  auto out = port.take();
+  ASSERT_EQ(out.size(), 2u);
+  bool saw_arp = false, saw_pong = false;
+  for (rte_mbuf* m : out) {
+    auto* e = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+    if (ntohs(e->ether_type) == RTE_ETHER_TYPE_ARP) {
+      auto* r = reinterpret_cast<rte_arp_hdr*>(e + 1);
+      saw_arp = ntohs(r->arp_opcode) == RTE_ARP_OP_REPLY && ntohl(r->arp_data.arp_sip) == kMediaIp &&
+                rte_is_same_ether_addr(&r->arp_data.arp_tha, &kMacA);
+    } else {
+      auto* ip = reinterpret_cast<rte_ipv4_hdr*>(e + 1);
+      auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
+      saw_pong = icmp->icmp_type == RTE_IP_ICMP_ECHO_REPLY && ntohl(ip->dst_addr) == kIpA &&
+                 rte_raw_cksum(icmp, echo.size()) == 0xffff;
+    }
+    rte_pktmbuf_free(m);
+  }
+  EXPECT_TRUE(saw_arp);
+  EXPECT_TRUE(saw_pong);
+  const auto& c = dp->counters();
+  EXPECT_EQ(c.sum(drop_index(DropReason::kNotForUs)), 1u);
+  EXPECT_EQ(c.sum(drop_index(DropReason::kBadChecksum)), 1u);
+  EXPECT_EQ(c.sum(drop_index(DropReason::kFragment)), 1u);
+  EXPECT_EQ(c.sum(drop_index(DropReason::kNotIpv4Udp)), 2u);
+  EXPECT_EQ(c.sum(drop_index(DropReason::kUnknownPort)), 1u);
+}
+
+TEST_F(DpdkRing, OneRxQueueTwoWorkersHandsOff) {
+  auto port = RingPort::make("ring_handoff", 2);  // one RX queue, two TX queues
+  auto dp = start(port, 2);
+  ASSERT_TRUE(dp);
+  ASSERT_EQ(dp->workers(), 2u);
+  // Sessions round-robin over the workers: one on each.
+  LegRequest la, lb;
+  la.remote = {kIpA, 4000};
+  lb.remote = {kIpB, 5000};
+  auto s0 = dp->sessions().create(la, lb);
+  auto s1 = dp->sessions().create(la, lb);
+  ASSERT_TRUE(s0 && s1);
+  ASSERT_NE(s0->worker, s1->worker);
+  ASSERT_TRUE(wait_created(dp->sessions(), {s0->id, s1->id}));
+  for (const auto& s : {*s0, *s1}) {
+    rte_ring_enqueue(port.rx, udp_frame(kMacB, kIpB, 5000, kMediaIp, s.local_port[1], rtp(1, 0xB)));
+    for (std::uint16_t i = 0; i < 20; ++i)
+      rte_ring_enqueue(port.rx, udp_frame(kMacA, kIpA, 4000, kMediaIp, s.local_port[0], rtp(i, 0xA)));
+  }
+  auto out = port.take(500ms);
+  EXPECT_EQ(out.size(), 42u);
+  for (rte_mbuf* m : out) rte_pktmbuf_free(m);
+  // Worker 1 has no RX queue: everything it relayed crossed the hand-off ring.
+  EXPECT_EQ(dp->counters().get(0, kRtpRelayed) + dp->counters().get(1, kRtpRelayed), 42u);
+  EXPECT_EQ(dp->counters().get(1, kRtpRelayed), 21u);
+}
+
+}  // namespace
+}  // namespace sb::dataplane
