@@ -5,7 +5,11 @@
 // hand-off between two workers sharing one RX queue.
 #include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <rte_arp.h>
+#include <rte_dev.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
@@ -20,6 +24,10 @@
 #include "dataplane/io/dpdk_io.hpp"
 #include "dataplane/media_sessions.hpp"
 #include "dataplane/rtp/rtp.hpp"
+#include "tests/support/process.hpp"
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace sb::dataplane {
 namespace {
@@ -325,6 +333,143 @@ TEST_F(DpdkRing, OneRxQueueTwoWorkersHandsOff) {
   // Worker 1 has no RX queue: everything it relayed crossed the hand-off ring.
   EXPECT_EQ(dp->counters().get(0, kRtpRelayed) + dp->counters().get(1, kRtpRelayed), 42u);
   EXPECT_EQ(dp->counters().get(1, kRtpRelayed), 21u);
+}
+
+// DPDK's af_packet PMD on one end of a veth pair whose other end lives in a
+// network namespace made here, with ordinary kernel UDP sockets as the two
+// call parties inside it: the kernel ARPs for the media address, the backend
+// answers, and RTP is relayed between the namespace's sockets.
+class NetnsVeth {
+ public:
+  explicit NetnsVeth(const std::string& tag) : ns_("sbns" + tag), host_("sbh" + tag), peer_("sbn" + tag) {}
+  ~NetnsVeth() {
+    test::run({"ip", "link", "del", host_});
+    test::run({"ip", "netns", "del", ns_});
+  }
+  bool create() {
+    for (const auto& cmd : std::vector<std::vector<std::string>>{
+             {"ip", "netns", "add", ns_},
+             {"ip", "link", "add", host_, "type", "veth", "peer", "name", peer_},
+             {"ip", "link", "set", peer_, "netns", ns_},
+             {"ip", "netns", "exec", ns_, "ip", "addr", "add", "10.99.0.2/24", "dev", peer_},
+             {"ip", "netns", "exec", ns_, "ip", "link", "set", peer_, "up"},
+             {"ip", "netns", "exec", ns_, "ip", "link", "set", "lo", "up"},
+             // veth hands AF_PACKET frames with checksums left for an
+             // offload that never happens; a real NIC delivers them whole.
+             {"ip", "netns", "exec", ns_, "ethtool", "-K", peer_, "tx", "off"},
+             {"ip", "link", "set", host_, "up"}}) {
+      const auto r = test::run(cmd);
+      if (r.exit_code != 0) {
+        error_ = r.err;
+        return false;
+      }
+    }
+    return true;
+  }
+  const std::string& ns() const { return ns_; }
+  const std::string& host() const { return host_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string ns_, host_, peer_, error_;
+};
+
+// A UDP socket created inside a network namespace (setns on a helper thread).
+int netns_socket(const std::string& ns, std::uint16_t& port) {
+  int fd = -1;
+  std::thread t([&] {
+    const int nsfd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) return;
+    ::close(nsfd);
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x0a630002);  // 10.99.0.2
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  });
+  t.join();
+  return fd;
+}
+
+TEST_F(DpdkRing, AfPacketOnVethWithKernelPeersInANamespace) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace and a veth pair";
+  if (!test::have_program("ip") || !test::have_program("ethtool"))
+    GTEST_SKIP() << "iproute2 (ip) and ethtool are needed (the test command installs them)";
+  NetnsVeth net(std::to_string(::getpid() % 100000));
+  ASSERT_TRUE(net.create()) << net.error();
+  const std::string dev = "net_af_packet_sb,iface=" + net.host();
+  ASSERT_EQ(rte_dev_probe(dev.c_str()), 0) << "af_packet PMD could not attach to " << net.host();
+  std::uint16_t port_id = 0;
+  ASSERT_EQ(rte_eth_dev_get_port_by_name("net_af_packet_sb", &port_id), 0);
+
+  DataplaneConfig cfg;
+  cfg.backend = DataplaneConfig::Backend::kDpdk;
+  cfg.dpdk.eal_args = {"--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0", "--log-level=error"};
+  cfg.dpdk.port_id = port_id;
+  cfg.dpdk.media_ip = 0x0a630001;  // 10.99.0.1, answered by the backend's ARP
+  cfg.dpdk.mbufs = 4095;
+  cfg.port_min = 42000;
+  cfg.port_max = 42999;
+  cfg.busy_poll = true;
+  auto dp = Dataplane::start(cfg, SteadyClock::instance());
+  ASSERT_TRUE(dp) << dp.status().to_string();
+
+  std::uint16_t pa = 0, pb = 0;
+  const int fa = netns_socket(net.ns(), pa), fb = netns_socket(net.ns(), pb);
+  ASSERT_GE(fa, 0);
+  ASSERT_GE(fb, 0);
+  LegRequest la, lb;
+  la.remote = {0x0a630002, pa};
+  lb.remote = {0x0a630002, pb};
+  auto s = (*dp)->sessions().create(la, lb);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(wait_created((*dp)->sessions(), {s->id}));
+
+  auto send = [](int fd, std::uint16_t port, const std::vector<std::uint8_t>& b) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(0x0a630001);
+    return ::sendto(fd, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == static_cast<ssize_t>(b.size());
+  };
+  // B first, so the backend learns B's MAC; then A's stream.
+  ASSERT_TRUE(send(fb, s->local_port[1], rtp(1, 0xB)));
+  std::vector<std::uint8_t> buf(2048);
+  pollfd p{fa, POLLIN, 0};
+  auto diag = [&] {
+    const auto& c = (*dp)->counters();
+    std::string d = "rx " + std::to_string(c.sum(kRxPackets)) + " tx " + std::to_string(c.sum(kTxPackets)) + " drops:";
+    for (std::size_t r = 0; r < static_cast<std::size_t>(DropReason::kCount); ++r)
+      if (const auto v = c.sum(drop_index(static_cast<DropReason>(r)))) d += " " + std::string(kDropReasonLabels[r]) + "=" + std::to_string(v);
+    return d;
+  };
+  ASSERT_EQ(::poll(&p, 1, 3000), 1) << "B's packet did not reach A through the relay; " << diag();
+  ASSERT_GT(::recv(fa, buf.data(), buf.size(), 0), 0);
+  int received = 0;
+  for (std::uint16_t i = 0; i < 100; ++i) {
+    ASSERT_TRUE(send(fa, s->local_port[0], rtp(static_cast<std::uint16_t>(10 + i), 0xA)));
+    if (i % 10 == 9) std::this_thread::sleep_for(2ms);
+  }
+  pollfd q{fb, POLLIN, 0};
+  while (::poll(&q, 1, 300) == 1) {
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    const ssize_t n = ::recvfrom(fb, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+    rtp::RtpHeader h;
+    ASSERT_EQ(rtp::parse_rtp(buf.data(), static_cast<std::size_t>(n), h), rtp::RtpError::kNone);
+    EXPECT_EQ(ntohs(from.sin_port), s->local_port[1]);
+    EXPECT_EQ(ntohl(from.sin_addr.s_addr), 0x0a630001u);
+    ++received;
+  }
+  EXPECT_EQ(received, 100);
+  ::close(fa);
+  ::close(fb);
+  (*dp)->stop();
+  dp->reset();
+  rte_eth_dev_close(port_id);
 }
 
 }  // namespace
