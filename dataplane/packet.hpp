@@ -23,6 +23,10 @@ struct Packet {
   std::uint16_t local_port = 0;   // arrived on (RX) / send from (TX)
   Endpoint dst;                   // destination (TX)
   void* handle = nullptr;         // the backend's buffer (mbuf, pool slot)
+  // What the worker changed in the payload, so a backend that must keep a
+  // UDP checksum can update it incrementally instead of re-reading it all.
+  enum Dirty : std::uint8_t { kUnchanged = 0, kRtpHeaderOnly = 1, kAnything = 2 };
+  Dirty dirty = kAnything;
 };
 
 }  // namespace sb::dataplane

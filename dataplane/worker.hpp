@@ -80,7 +80,7 @@ class Worker {
   SpscRing<Event>& events_;
   DataplaneCounters& counters_;
   const Clock& clock_;
-  std::vector<Leg> legs_;               // 2 per session slot
+  std::vector<Leg> legs_;               // 2 per session slot: 2k and 2k+1
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
   // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.
   std::vector<std::uint32_t> port_map_;

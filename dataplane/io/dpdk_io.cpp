@@ -24,7 +24,7 @@ namespace {
 
 constexpr std::size_t kHeaders = sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr);  // 42
 constexpr std::size_t kHandoffRing = 2048;
-constexpr std::size_t kNeighbours = 4096;  // power of two
+constexpr std::size_t kNeighbours = 65536;  // power of two; 12 B each
 constexpr std::uint8_t kDscpExpedited = 46 << 2;  // EF: what voice is marked with
 
 std::mutex g_eal_mutex;  // start-up only
@@ -204,6 +204,7 @@ class DpdkIo final : public PacketIo {
   bool alloc(Packet& out) noexcept override {
     rte_mbuf* m = rte_pktmbuf_alloc(port_->pool);
     if (!m) return false;
+    m->hash.usr = 0;
     out = {};
     out.data = rte_pktmbuf_mtod_offset(m, std::uint8_t*, kHeaders);
     out.capacity = static_cast<std::uint16_t>(rte_pktmbuf_tailroom(m) - kHeaders);
@@ -236,8 +237,14 @@ class DpdkIo final : public PacketIo {
     std::uint32_t ip_be = 0;
     rte_ether_addr mac{};
   };
+  // Fibonacci hashing: the top bits of the product depend on every input
+  // bit (the low bits would only see the network-order address's first
+  // octets, the same for a whole subnet).
+  static std::size_t slot_of(std::uint32_t ip_be) noexcept {
+    return static_cast<std::size_t>((ip_be * 2654435761u) >> 16) & (kNeighbours - 1);
+  }
   void learn(std::uint32_t ip_be, const rte_ether_addr& mac) noexcept {
-    std::size_t h = (ip_be * 2654435761u) & (kNeighbours - 1);
+    std::size_t h = slot_of(ip_be);
     for (std::size_t probe = 0; probe < 8; ++probe, h = (h + 1) & (kNeighbours - 1)) {
       if (neighbours_[h].ip_be == ip_be || neighbours_[h].ip_be == 0) {
         neighbours_[h].ip_be = ip_be;
@@ -245,10 +252,10 @@ class DpdkIo final : public PacketIo {
         return;
       }
     }
-    neighbours_[(ip_be * 2654435761u) & (kNeighbours - 1)] = {ip_be, mac};  // evict
+    neighbours_[slot_of(ip_be)] = {ip_be, mac};  // evict
   }
   const rte_ether_addr* lookup(std::uint32_t ip_be) const noexcept {
-    std::size_t h = (ip_be * 2654435761u) & (kNeighbours - 1);
+    std::size_t h = slot_of(ip_be);
     for (std::size_t probe = 0; probe < 8; ++probe, h = (h + 1) & (kNeighbours - 1)) {
       if (neighbours_[h].ip_be == ip_be) return &neighbours_[h].mac;
       if (neighbours_[h].ip_be == 0) break;
@@ -339,6 +346,7 @@ class DpdkIo final : public PacketIo {
          rte_ipv4_udptcp_cksum(ip, udp) != 0xffff))  // a correct sum folds to 0xffff
       return drop(m, DropReason::kBadChecksum);
     learn(ip->src_addr, eth->src_addr);
+    m->hash.usr = checksum_carry(ip, udp, udp_len);
     Packet& p = pkts[got++];
     p.data = reinterpret_cast<std::uint8_t*>(udp + 1);
     p.len = static_cast<std::uint16_t>(udp_len - sizeof(rte_udp_hdr));
@@ -347,6 +355,35 @@ class DpdkIo final : public PacketIo {
     p.local_port = dst_port;
     p.dst = {};
     p.handle = m;
+    p.dirty = Packet::kUnchanged;
+  }
+
+  // One's-complement helpers over 16-bit big-endian words.
+  static std::uint32_t sum16(const void* data, std::size_t len) noexcept { return rte_raw_cksum(data, len); }
+  static std::uint16_t fold(std::uint32_t s) noexcept {
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    return static_cast<std::uint16_t>(s);
+  }
+  static std::uint32_t pseudo_and_udp_header(const rte_ipv4_hdr* ip, const rte_udp_hdr* udp) noexcept {
+    std::uint32_t s = sum16(&ip->src_addr, 8);  // source and destination
+    s += htons(IPPROTO_UDP);
+    s += udp->dgram_len;  // the UDP length appears in both
+    s += udp->src_port + udp->dst_port + udp->dgram_len;
+    return s;
+  }
+
+  // What an incoming UDP checksum says about the payload beyond the RTP
+  // fixed header, kept so that after the worker rewrites only that header
+  // the checksum can be brought up to date without touching the payload
+  // (RFC 1624 style). Returns 0 when the sender sent no checksum (which we
+  // then mirror), else 0x10000 | partial sum.
+  static std::uint32_t checksum_carry(const rte_ipv4_hdr* ip, const rte_udp_hdr* udp, std::size_t udp_len) noexcept {
+    if (udp->dgram_cksum == 0 || udp_len < sizeof(rte_udp_hdr) + 12) return 0;
+    const std::uint16_t total = static_cast<std::uint16_t>(~udp->dgram_cksum);
+    const std::uint32_t known = pseudo_and_udp_header(ip, udp) + sum16(udp + 1, 12);
+    // rest = total - known, in one's complement: total + ~known.
+    const std::uint16_t rest = fold(static_cast<std::uint32_t>(total) + static_cast<std::uint16_t>(~fold(known)));
+    return 0x10000u | rest;
   }
 
   // Rebuilds Ethernet/IPv4/UDP in front of the payload, wherever it sits.
@@ -392,7 +429,17 @@ class DpdkIo final : public PacketIo {
     } else {
       m->ol_flags = 0;
       ip->hdr_checksum = rte_ipv4_cksum(ip);
-      udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+      const std::uint32_t carry = m->hash.usr;
+      if (p.dirty != Packet::kAnything && carry == 0 && p.len >= 12) {
+        // The sender used no UDP checksum: neither do we.
+        udp->dgram_cksum = 0;
+      } else if (p.dirty != Packet::kAnything && (carry >> 16) == 1 && p.len >= 12) {
+        const std::uint32_t s = pseudo_and_udp_header(ip, udp) + sum16(udp + 1, 12) + (carry & 0xffff);
+        const std::uint16_t c = static_cast<std::uint16_t>(~fold(s));
+        udp->dgram_cksum = c == 0 ? 0xffff : c;
+      } else {
+        udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+      }
     }
     return true;
   }

@@ -62,6 +62,11 @@ struct OutputStream {
            std::uint16_t& out_seq, std::uint32_t& out_ts) noexcept;
 };
 
+// Field order is hot-first: what a relayed RTP packet touches on its way
+// in (identity, addressing, receive statistics) and on its way out (the
+// peer's addressing and output stream) sits in the first cache lines; RTCP,
+// DTMF and timer state follow. The worker prefetches both legs' first lines
+// a few packets ahead.
 struct Leg {
   // Identity and wiring.
   std::uint64_t session_id = 0;
@@ -72,41 +77,40 @@ struct Leg {
   bool in_use = false;
   LegMode mode = LegMode::kRelay;
   std::uint8_t telephone_event_pt = 0;  // 0: none negotiated
+  LatchState latch = LatchState::kStrict;
+  bool first_packet_seen = false;
+  bool latched_event_pending = false;
+  bool timeout_reported = false;
 
   // Addressing.
-  LatchConfig latch_config;
-  LatchState latch = LatchState::kStrict;
-  Endpoint negotiated;               // from SDP; may be unknown (0)
   Endpoint accepted;                 // media is taken from and sent to here
   Endpoint accepted_rtcp;            // RTCP from/to (port+1 unless muxed)
+  Endpoint negotiated;               // from SDP; may be unknown (0)
   Endpoint candidate;                // NAT learning
   std::uint8_t candidate_count = 0;
   std::uint16_t candidate_next_seq = 0;
   std::int64_t learning_until_ns = 0;
-  bool latched_event_pending = false;
+  LatchConfig latch_config;
+
+  // Transmit side: the stream sent to this leg.
+  OutputStream out;
 
   // Receive side.
   std::uint32_t in_ssrc = 0;
-  rtp::RtpReceiveStats rx;
   std::uint64_t rx_packets = 0;
   std::uint64_t rx_bytes = 0;
-  std::uint64_t rx_rtcp = 0;
   std::int64_t last_rx_ns = 0;
-  bool first_packet_seen = false;
-  ivr::Rfc4733Receiver dtmf;
+  rtp::RtpReceiveStats rx;
 
-  // Transmit side.
-  OutputStream out;
-
+  // Cold: RTCP, events, timers.
+  std::uint64_t rx_rtcp = 0;
   // RTCP round-trip: SRs forwarded to this leg (LSR value, when sent).
   std::uint32_t sr_lsr[4] = {};
   std::int64_t sr_sent_ns[4] = {};
   std::uint8_t sr_next = 0;
   double rtt_seconds = -1;
-
-  // Media timeout.
   std::int64_t media_timeout_ns = 0;  // 0: disabled
-  bool timeout_reported = false;
+  ivr::Rfc4733Receiver dtmf;
 
   void reset() noexcept { *this = Leg{}; }
 
