@@ -28,7 +28,7 @@ namespace sb::dataplane {
 struct WorkerConfig {
   std::uint32_t index = 0;            // worker number, counter row
   std::uint32_t max_sessions = 4096;  // slots; two legs each
-  std::size_t burst = 32;
+  std::size_t burst = 64;
   bool busy_poll = false;             // spin instead of idling in epoll
   std::int64_t idle_ns = 1'000'000;   // socket backend: epoll wait when idle
   std::size_t commands_per_loop = 16;

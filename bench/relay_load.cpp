@@ -1,0 +1,514 @@
+// Whole-system relay load test over the kernel-socket path on loopback:
+// N concurrent G.711 calls (two legs each, 50 packets/s per leg, 172-byte
+// RTP packets, sends spread evenly over every 20 ms), relayed either by
+// Switchboard's dataplane (socket backend, one worker pinned to a core, in
+// this process) or by rtpengine (Debian's rtpengine-daemon, userspace
+// forwarding with --table=-1, pinned to the same core, calls set up over its
+// ng control protocol). The same generator, pinned to the other core,
+// measures loss, added latency (p50/p99, timestamps in the payload) and the
+// relay's CPU time per relayed packet.
+//
+//   relay_load --target switchboard --calls 2000 --seconds 10
+//   relay_load --target rtpengine --calls 750 --seconds 10
+//   relay_load --target both --sweep 500,1000,2000,3000   (one line per run)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dataplane/media_sessions.hpp"
+#include "dataplane/rtp/rtp.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kPacket = 172;
+
+std::int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+double cpu_seconds_of_thread() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
+double cpu_seconds_of_process(pid_t pid) {
+  if (pid == 0) {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+  }
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream in(s.substr(s.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+void pin(int core) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(core, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+int udp_socket(std::uint16_t port = 0) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int big = 1 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(0x7f000001);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
+  return fd;
+}
+
+std::uint16_t port_of(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+struct Leg {
+  int fd = -1;
+  std::uint16_t local_port = 0;   // the generator's
+  std::uint16_t relay_port = 0;   // where this leg sends
+  std::uint16_t seq = 0;
+  std::uint32_t ssrc = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+};
+
+// ---- rtpengine over the ng protocol (bencode over UDP) -------------------
+
+std::string bstr(const std::string& s) { return std::to_string(s.size()) + ":" + s; }
+
+std::string bdict(const std::map<std::string, std::string>& kv) {
+  std::string out = "d";
+  for (const auto& [k, v] : kv) out += bstr(k) + bstr(v);
+  return out + "e";
+}
+
+// Pulls a top-level string value out of a bencoded dict (enough for "result"
+// and "sdp" in rtpengine's replies).
+std::string bget(const std::string& dict, const std::string& key) {
+  std::size_t i = 1;
+  auto read_str = [&](std::size_t& p) -> std::string {
+    const std::size_t colon = dict.find(':', p);
+    const std::size_t len = std::stoul(dict.substr(p, colon - p));
+    std::string s = dict.substr(colon + 1, len);
+    p = colon + 1 + len;
+    return s;
+  };
+  while (i < dict.size() && dict[i] != 'e') {
+    const std::string k = read_str(i);
+    if (std::isdigit(static_cast<unsigned char>(dict[i]))) {
+      const std::string v = read_str(i);
+      if (k == key) return v;
+    } else {
+      return "";  // nested values: not needed here
+    }
+  }
+  return "";
+}
+
+class RtpengineControl {
+ public:
+  explicit RtpengineControl(std::uint16_t ng_port) : fd_(udp_socket()), ng_port_(ng_port) {
+    timeval tv{2, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    // Blocking for the control exchange.
+    ::fcntl(fd_, F_SETFL, 0);
+  }
+  ~RtpengineControl() { ::close(fd_); }
+
+  bool ping() { return request({{"command", "ping"}}).find("pong") != std::string::npos; }
+
+  // Returns the port rtpengine gives in the SDP it answers with.
+  int offer_answer(const std::string& command, const std::string& call, std::uint16_t port, const std::string& to_tag) {
+    const std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " +
+                            std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+    std::map<std::string, std::string> kv = {{"command", command}, {"call-id", call}, {"from-tag", "a-" + call}, {"sdp", sdp}};
+    if (!to_tag.empty()) kv["to-tag"] = to_tag;
+    const std::string reply = request(kv);
+    const std::string answer = bget(reply, "sdp");
+    const std::size_t m = answer.find("m=audio ");
+    if (bget(reply, "result") != "ok" || m == std::string::npos) return -1;
+    return std::stoi(answer.substr(m + 8));
+  }
+
+ private:
+  std::string request(const std::map<std::string, std::string>& kv) {
+    const std::string cookie = std::to_string(++cookie_);
+    const std::string msg = cookie + " " + bdict(kv);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(ng_port_);
+    to.sin_addr.s_addr = htonl(0x7f000001);
+    ::sendto(fd_, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    std::vector<char> buf(65536);
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n <= 0) return "";
+    std::string reply(buf.data(), static_cast<std::size_t>(n));
+    const std::size_t sp = reply.find(' ');
+    return sp == std::string::npos ? "" : reply.substr(sp + 1);
+  }
+  int fd_;
+  std::uint16_t ng_port_;
+  int cookie_ = 0;
+};
+
+struct Result {
+  std::string target;
+  int calls = 0;
+  double seconds = 0;
+  std::uint64_t sent = 0, received = 0;
+  double loss_pct = 0;
+  double p50_us = 0, p99_us = 0, max_us = 0;
+  double relay_cpu_pct = 0;
+  double relay_cpu_us_per_packet = 0;
+  double generator_cpu_pct = 0;
+};
+
+// Runs the generator on the calling thread (pinned to gen_core).
+Result drive(std::vector<Leg>& legs, int calls, double seconds, pid_t relay_pid, int gen_core,
+             const std::function<double()>& relay_cpu) {
+  pin(gen_core);
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<std::uint32_t>(i);
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, legs[i].fd, &ev);
+  }
+  std::vector<std::uint32_t> latencies;
+  latencies.reserve(static_cast<std::size_t>(legs.size() * 50 * seconds) + 1024);
+  std::uint8_t pkt[kPacket];
+  std::memset(pkt, 0xff, sizeof pkt);
+  const std::int64_t start = now_ns();
+  const std::int64_t warmup_ns = 2'000'000'000;
+  const std::int64_t end = start + static_cast<std::int64_t>(seconds * 1e9) + warmup_ns;
+  constexpr int kSlots = 20;  // a slot per millisecond of the 20 ms period
+  std::int64_t next_slot = start;
+  int slot = 0;
+  double gen_cpu0 = 0, relay_cpu0 = 0;
+  std::int64_t measured_from = 0;
+  bool measuring = false;
+  std::uint64_t sent_measured = 0, recv_measured = 0;
+  epoll_event events[256];
+  mmsghdr msgs[16];
+  iovec iov[16];
+  std::uint8_t bufs[16][2048];
+  for (int i = 0; i < 16; ++i) {
+    iov[i] = {bufs[i], sizeof bufs[i]};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(0x7f000001);
+  // Where permitted, the generator sends each millisecond's packets in one
+  // sendmmsg on a raw socket (UDP headers built here) instead of a sendto
+  // per packet, so that it is not the first thing to run out of CPU.
+  const int raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+  std::vector<std::array<std::uint8_t, 28 + kPacket>> frames(legs.size() / kSlots + 2);
+  std::vector<mmsghdr> out_msgs(frames.size());
+  std::vector<iovec> out_iov(frames.size());
+  while (true) {
+    std::int64_t t = now_ns();
+    if (!measuring && t - start >= warmup_ns) {
+      measuring = true;
+      measured_from = t;
+      gen_cpu0 = cpu_seconds_of_thread();
+      relay_cpu0 = relay_cpu();
+    }
+    if (t >= next_slot) {
+      if (t >= end) break;
+      // This millisecond's share of the legs send one packet each.
+      std::size_t queued = 0;
+      for (std::size_t i = static_cast<std::size_t>(slot); i < legs.size(); i += kSlots) {
+        Leg& l = legs[i];
+        const std::int64_t stamp = now_ns();
+        if (raw >= 0) {
+          std::uint8_t* f = frames[queued].data();
+          // IPv4 (the kernel fills checksum and id) + UDP (checksum 0: none).
+          const std::uint8_t ip[20] = {0x45, 0xb8, 0, static_cast<std::uint8_t>(28 + kPacket), 0, 0, 0x40, 0, 64, 17, 0, 0,
+                                       127, 0, 0, 1, 127, 0, 0, 1};
+          std::memcpy(f, ip, 20);
+          f[20] = static_cast<std::uint8_t>(l.local_port >> 8);
+          f[21] = static_cast<std::uint8_t>(l.local_port);
+          f[22] = static_cast<std::uint8_t>(l.relay_port >> 8);
+          f[23] = static_cast<std::uint8_t>(l.relay_port);
+          f[24] = 0;
+          f[25] = static_cast<std::uint8_t>(8 + kPacket);
+          f[26] = f[27] = 0;
+          std::memset(f + 28, 0xff, kPacket);
+          sb::rtp::write_rtp_header(f + 28, false, 0, l.seq, 160u * l.seq, l.ssrc);
+          std::memcpy(f + 40, &stamp, sizeof stamp);
+          out_iov[queued] = {f, 28 + kPacket};
+          out_msgs[queued] = {};
+          out_msgs[queued].msg_hdr.msg_iov = &out_iov[queued];
+          out_msgs[queued].msg_hdr.msg_iovlen = 1;
+          out_msgs[queued].msg_hdr.msg_name = &to;
+          out_msgs[queued].msg_hdr.msg_namelen = sizeof to;
+          ++queued;
+          ++l.seq;
+          ++l.sent;
+          if (measuring) ++sent_measured;
+          continue;
+        }
+        sb::rtp::write_rtp_header(pkt, false, 0, l.seq, 160u * l.seq, l.ssrc);
+        ++l.seq;
+        std::memcpy(pkt + 12, &stamp, sizeof stamp);
+        to.sin_port = htons(l.relay_port);
+        if (::sendto(l.fd, pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == static_cast<ssize_t>(kPacket)) {
+          ++l.sent;
+          if (measuring) ++sent_measured;
+        }
+      }
+      for (std::size_t done = 0; done < queued;) {
+        const int k = ::sendmmsg(raw, out_msgs.data() + done, static_cast<unsigned>(queued - done), 0);
+        if (k <= 0) break;
+        done += static_cast<std::size_t>(k);
+      }
+      slot = (slot + 1) % kSlots;
+      next_slot += 1'000'000;
+      continue;
+    }
+    // Sleep precisely until the next send slot (epoll_pwait2 takes a
+    // nanosecond timeout), so the generator's CPU figure means something.
+    const std::int64_t wait = next_slot - t;
+    timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+    const int n = ::epoll_pwait2(ep, events, 256, &timeout, nullptr);
+    for (int k = 0; k < n; ++k) {
+      Leg& l = legs[events[k].data.u32];
+      const int got = ::recvmmsg(l.fd, msgs, 16, MSG_DONTWAIT, nullptr);
+      const std::int64_t arrived = now_ns();
+      for (int j = 0; j < got; ++j) {
+        if (msgs[j].msg_len < 20) continue;
+        std::int64_t stamp;
+        std::memcpy(&stamp, bufs[j] + 12, sizeof stamp);
+        ++l.received;
+        if (measuring && stamp >= measured_from) {
+          ++recv_measured;
+          latencies.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(arrived - stamp, UINT32_MAX)));
+        }
+      }
+    }
+  }
+  const double gen_cpu = cpu_seconds_of_thread() - gen_cpu0;
+  const double relay = relay_cpu() - relay_cpu0;
+  const double wall = static_cast<double>(now_ns() - measured_from) * 1e-9;
+  // Drain what is still in flight (sent in the measured window).
+  const std::int64_t drain_until = now_ns() + 200'000'000;
+  while (now_ns() < drain_until) {
+    const int n = ::epoll_wait(ep, events, 256, 10);
+    for (int k = 0; k < n; ++k) {
+      Leg& l = legs[events[k].data.u32];
+      const int got = ::recvmmsg(l.fd, msgs, 16, MSG_DONTWAIT, nullptr);
+      for (int j = 0; j < got; ++j) {
+        std::int64_t stamp;
+        std::memcpy(&stamp, bufs[j] + 12, sizeof stamp);
+        if (stamp >= measured_from) ++recv_measured;
+      }
+    }
+  }
+  ::close(ep);
+  if (raw >= 0) ::close(raw);
+  Result r;
+  r.calls = calls;
+  r.seconds = wall;
+  r.sent = sent_measured;
+  r.received = recv_measured;
+  r.loss_pct = sent_measured ? 100.0 * (1.0 - static_cast<double>(std::min(recv_measured, sent_measured)) / static_cast<double>(sent_measured)) : 0;
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double q) { return latencies.empty() ? 0.0 : latencies[static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1))] / 1000.0; };
+  r.p50_us = pct(0.50);
+  r.p99_us = pct(0.99);
+  r.max_us = latencies.empty() ? 0.0 : latencies.back() / 1000.0;
+  r.relay_cpu_pct = 100.0 * relay / wall;
+  r.relay_cpu_us_per_packet = recv_measured ? relay * 1e6 / static_cast<double>(recv_measured) : 0;
+  r.generator_cpu_pct = 100.0 * gen_cpu / wall;
+  (void)relay_pid;
+  return r;
+}
+
+std::vector<Leg> make_legs(int calls) {
+  std::vector<Leg> legs(static_cast<std::size_t>(calls) * 2);
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    legs[i].fd = udp_socket();
+    legs[i].local_port = port_of(legs[i].fd);
+    legs[i].ssrc = static_cast<std::uint32_t>(0x10000 + i);
+  }
+  return legs;
+}
+
+Result run_switchboard(int calls, double seconds, int relay_core, int gen_core) {
+  sb::dataplane::DataplaneConfig cfg;
+  cfg.port_min = 20000;
+  cfg.port_max = 29999;
+  cfg.cores = {relay_core};
+  cfg.max_sessions_per_worker = static_cast<std::uint32_t>(calls + 16);
+  cfg.rtcp_mux = true;  // the generator sends no RTCP; no need for 2 more sockets a call
+  auto dp = sb::dataplane::Dataplane::start(cfg, sb::SteadyClock::instance());
+  if (!dp) {
+    std::fprintf(stderr, "dataplane: %s\n", dp.status().to_string().c_str());
+    std::exit(1);
+  }
+  auto legs = make_legs(calls);
+  for (int c = 0; c < calls; ++c) {
+    Leg& a = legs[2 * static_cast<std::size_t>(c)];
+    Leg& b = legs[2 * static_cast<std::size_t>(c) + 1];
+    sb::dataplane::LegRequest la, lb;
+    la.remote = {0x7f000001, a.local_port};
+    lb.remote = {0x7f000001, b.local_port};
+    auto s = (*dp)->sessions().create(la, lb);
+    while (!s && s.status().code() == sb::StatusCode::kUnavailable) {  // command ring full: let the worker catch up
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      s = (*dp)->sessions().create(la, lb);
+    }
+    if (!s) {
+      std::fprintf(stderr, "session: %s\n", s.status().to_string().c_str());
+      std::exit(1);
+    }
+    a.relay_port = s->local_port[0];
+    b.relay_port = s->local_port[1];
+    sb::dataplane::Event ev[64];
+    (*dp)->sessions().poll_events(ev);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  sb::dataplane::Event ev[256];
+  while ((*dp)->sessions().poll_events(ev) > 0) {}
+  // The relay's CPU: this process minus the generator (this thread). The
+  // control thread is idle while the generator runs.
+  const double gen_start = cpu_seconds_of_thread();
+  (void)gen_start;
+  Result r = drive(legs, calls, seconds, 0, gen_core, [] { return cpu_seconds_of_process(0) - cpu_seconds_of_thread(); });
+  r.target = "switchboard";
+  for (auto& l : legs) ::close(l.fd);
+  return r;
+}
+
+Result run_rtpengine(int calls, double seconds, int relay_core, int gen_core) {
+  const int probe = udp_socket();
+  const std::uint16_t ng = port_of(probe);
+  ::close(probe);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(relay_core, &set);
+    sched_setaffinity(0, sizeof set, &set);
+    const std::string listen = "127.0.0.1:" + std::to_string(ng);
+    ::execlp("rtpengine", "rtpengine", "--config-file=none", "--table=-1", "--interface=127.0.0.1",
+             ("--listen-ng=" + listen).c_str(), "--foreground", "--num-threads=1", "--port-min=10000",
+             "--port-max=19999", "--log-level=3", "--log-stderr", "--timeout=60", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  RtpengineControl ctl(ng);
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = ctl.ping();
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!up) {
+    std::fprintf(stderr, "rtpengine did not answer on the ng port\n");
+    ::kill(pid, SIGKILL);
+    std::exit(1);
+  }
+  auto legs = make_legs(calls);
+  for (int c = 0; c < calls; ++c) {
+    Leg& a = legs[2 * static_cast<std::size_t>(c)];
+    Leg& b = legs[2 * static_cast<std::size_t>(c) + 1];
+    const std::string call = "load-" + std::to_string(c);
+    const int to_b = ctl.offer_answer("offer", call, a.local_port, "");
+    const int to_a = ctl.offer_answer("answer", call, b.local_port, "b-" + call);
+    if (to_a < 0 || to_b < 0) {
+      std::fprintf(stderr, "rtpengine refused call %d\n", c);
+      ::kill(pid, SIGKILL);
+      std::exit(1);
+    }
+    a.relay_port = static_cast<std::uint16_t>(to_a);
+    b.relay_port = static_cast<std::uint16_t>(to_b);
+  }
+  Result r = drive(legs, calls, seconds, pid, gen_core, [pid] { return cpu_seconds_of_process(pid); });
+  r.target = "rtpengine";
+  ::kill(pid, SIGTERM);
+  int status;
+  ::waitpid(pid, &status, 0);
+  for (auto& l : legs) ::close(l.fd);
+  return r;
+}
+
+void print(const Result& r) {
+  std::printf("%-12s calls=%5d pps=%7.0f loss=%6.3f%% p50=%7.1fus p99=%8.1fus max=%8.1fus relay_cpu=%5.1f%% "
+              "cpu_per_packet=%5.2fus generator_cpu=%5.1f%%\n",
+              r.target.c_str(), r.calls, static_cast<double>(r.received) / r.seconds, r.loss_pct, r.p50_us, r.p99_us,
+              r.max_us, r.relay_cpu_pct, r.relay_cpu_us_per_packet, r.generator_cpu_pct);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Relay load over loopback: Switchboard versus rtpengine"};
+  std::string target = "switchboard";
+  std::string sweep;
+  int calls = 1000, relay_core = 0, gen_core = 1;
+  double seconds = 10;
+  app.add_option("--target", target, "switchboard, rtpengine or both");
+  app.add_option("--calls", calls, "Concurrent calls");
+  app.add_option("--sweep", sweep, "Comma-separated call counts (overrides --calls)");
+  app.add_option("--seconds", seconds, "Measured seconds per run (after 2 s of warm-up)");
+  app.add_option("--relay-core", relay_core, "Core the relay is pinned to");
+  app.add_option("--generator-core", gen_core, "Core the generator is pinned to");
+  CLI11_PARSE(app, argc, argv);
+  ::signal(SIGPIPE, SIG_IGN);
+  std::vector<int> counts;
+  if (sweep.empty()) counts.push_back(calls);
+  for (std::size_t p = 0; p < sweep.size();) {
+    const std::size_t q = sweep.find(',', p);
+    counts.push_back(std::stoi(sweep.substr(p, q - p)));
+    p = q == std::string::npos ? sweep.size() : q + 1;
+  }
+  for (int n : counts) {
+    if (target == "switchboard" || target == "both") print(run_switchboard(n, seconds, relay_core, gen_core));
+    if (target == "rtpengine" || target == "both") print(run_rtpengine(n, seconds, relay_core, gen_core));
+  }
+  return 0;
+}
