@@ -26,6 +26,26 @@ int main(int argc, char** argv) {
   auto* repair_cmd = recordings_cmd->add_subcommand("repair", "Turn every .part left by a crash into a valid recording");
   repair_cmd->add_option("dir", repair_dir, "Recordings directory")->required();
 
+  sb::acd::SimulationOptions sim;
+  bool sim_json = false;
+  std::string handle_dist = "exponential";
+  auto* simulate_cmd = app.add_subcommand("simulate", "Run simulations");
+  simulate_cmd->require_subcommand(1);
+  auto* sim_acd = simulate_cmd->add_subcommand("acd", "The ACD engine in virtual time beside Erlang C / Erlang A");
+  sim_acd->add_option("--arrival-rate", sim.arrival_rate, "Calls per second")->required();
+  sim_acd->add_option("--aht", sim.aht_seconds, "Mean handle time, seconds")->required();
+  sim_acd->add_option("--agents", sim.agents, "Agents logged in and ready")->required();
+  sim_acd->add_option("--patience", sim.patience_seconds, "Mean caller patience, seconds (omit: never abandon)");
+  sim_acd->add_option("--sl-threshold", sim.sl_seconds, "Service-level threshold, seconds")->capture_default_str();
+  sim_acd->add_option("--calls", sim.calls, "Stop after this many calls");
+  sim_acd->add_option("--duration", sim.duration_seconds, "Stop after this many simulated seconds");
+  sim_acd->add_option("--seed", sim.seed, "Random seed")->capture_default_str();
+  sim_acd->add_option("--handle-times", handle_dist, "exponential or lognormal")->capture_default_str();
+  sim_acd->add_option("--lognormal-sigma", sim.lognormal_sigma, "Shape of log-normal handle times")->capture_default_str();
+  sim_acd->add_option("--queues", sim.queues, "Queues, arrivals split evenly, one skill each")->capture_default_str();
+  sim_acd->add_option("--cross-skilled", sim.cross_skilled, "Share of agents with every queue's skill")->capture_default_str();
+  sim_acd->add_flag("--json", sim_json, "Print JSON");
+
   auto* demo_cmd = app.add_subcommand("demo", "Run the demonstration on the embedded default configuration");
 
   try {
@@ -38,6 +58,14 @@ int main(int argc, char** argv) {
   }
 
   if (*dtmf_cmd) return sb::control::run_dtmf_command(dtmf);
+  if (*sim_acd) {
+    if (handle_dist != "exponential" && handle_dist != "lognormal") {
+      std::fprintf(stderr, "switchboard simulate acd: --handle-times must be exponential or lognormal\n");
+      return 2;
+    }
+    sim.lognormal = handle_dist == "lognormal";
+    return sb::control::run_simulate_acd(sim, sim_json);
+  }
   if (*repair_cmd) return sb::control::run_recordings_repair(repair_dir);
   if (*selfcheck_cmd) return sb::control::run_selfcheck_command(selfcheck_json);
   if (*demo_cmd) {

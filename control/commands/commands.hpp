@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "acd/simulator.hpp"
+
 namespace sb::control {
 
 struct DtmfCommandOptions {
@@ -16,5 +18,7 @@ int run_dtmf_command(const DtmfCommandOptions& options);
 int run_selfcheck_command(bool json);
 
 int run_recordings_repair(const std::string& directory);
+
+int run_simulate_acd(const acd::SimulationOptions& options, bool json);
 
 }  // namespace sb::control
