@@ -219,6 +219,7 @@ class Loader {
       else m.queues[i].overflow_target = target;
     }
 
+    std::set<std::string> agent_ids;  // a centre has tens of thousands: no linear search per agent
     if (const toml::node* a = acd->get("agents")) {
       const toml::array* arr = a->as_array();
       if (!arr) error(a, "acd.agents", "must be an array of tables ([[acd.agents]])");
@@ -232,7 +233,7 @@ class Loader {
         check_keys(*t, p, {"id", "name", "skills", "queues", "wrap_up_seconds", "order"});
         AgentConfig ag;
         get_string(*t, p, "id", ag.id, true);
-        if (!ag.id.empty() && m.find_agent(ag.id) >= 0) error(t->get("id"), p + ".id", "duplicate agent '" + ag.id + "'");
+        if (!ag.id.empty() && !agent_ids.insert(ag.id).second) error(t->get("id"), p + ".id", "duplicate agent '" + ag.id + "'");
         if (!get_string(*t, p, "name", ag.name, false)) ag.name = ag.id;
         for (const auto& r : requirements(t->get("skills"), p + ".skills", m)) ag.skills.set(r.skill, r.min_proficiency);
         get(*t, p, "wrap_up_seconds", ag.wrap_up_override_seconds, 0, 86400);

@@ -1,6 +1,8 @@
 // The engine's state machine: requests, timers, agent states, statistics.
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
 
 #include "acd/engine_impl.hpp"
 
@@ -653,6 +655,7 @@ double Engine::longest_wait_seconds(int queue) const {
 std::size_t Engine::live_calls() const noexcept { return impl_->calls.size(); }
 
 Status Engine::reload(AcdModel model) {
+  if (Status s = validate(model); !s) return s;
   Impl& m = *impl_;
   // Keep agents by id and calls by queue name.
   std::vector<AgentRec> old_agents = std::move(m.agents);
@@ -671,9 +674,13 @@ Status Engine::reload(AcdModel model) {
     const int nq = m.model.find_queue(old.queues[q].name);
     if (nq >= 0) m.queue_stats[static_cast<std::size_t>(nq)] = old_queue_stats[q];
   }
+  // By id through a hash map: a centre reloads tens of thousands of agents.
+  std::unordered_map<std::string_view, int> new_agent_index;
+  for (std::size_t a = 0; a < m.model.agents.size(); ++a) new_agent_index.emplace(m.model.agents[a].id, static_cast<int>(a));
   std::vector<int> old_to_new(old.agents.size(), -1);
   for (std::size_t a = 0; a < old.agents.size(); ++a) {
-    const int na = m.model.find_agent(old.agents[a].id);
+    const auto found = new_agent_index.find(old.agents[a].id);
+    const int na = found == new_agent_index.end() ? -1 : found->second;
     old_to_new[a] = na;
     if (na < 0) continue;
     AgentRec rec = std::move(old_agents[a]);
@@ -695,8 +702,14 @@ Status Engine::reload(AcdModel model) {
   for (AgentIndex a = 0; a < m.agents.size(); ++a) {
     AgentRec& r = m.agents[a];
     if (r.state == AgentState::kReady) m.insert_ready(a);
-    if (r.state == AgentState::kReserved)
-      m.schedule(Timer::kOfferTimeout, m.now() + from_seconds(m.model.queues[0].offer_timeout_seconds), a, r.timer_seq = ++m.next_seq);
+    if (r.state == AgentState::kReserved) {
+      // The ring time is the offering queue's, in the new model.
+      const auto call = m.calls.find(r.call);
+      const double ring = call != m.calls.end() && !m.model.queues.empty()
+                              ? m.model.queues[static_cast<std::size_t>(call->second.queue)].offer_timeout_seconds
+                              : 0;
+      m.schedule(Timer::kOfferTimeout, m.now() + from_seconds(ring), a, r.timer_seq = ++m.next_seq);
+    }
     if (r.state == AgentState::kAfterCallWork) m.schedule(Timer::kWrapEnd, m.now(), a, r.timer_seq = ++m.next_seq);
   }
   for (std::size_t a = 0; a < old.agents.size(); ++a)

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.hpp"
+
 namespace sb::acd {
 
 inline constexpr std::size_t kMaxSkills = 64;
@@ -97,5 +99,10 @@ struct AcdModel {
   int find_agent(const std::string& id) const;
   int find_skill(const std::string& name) const;
 };
+
+// Structural checks the engine relies on (indices in range, names unique,
+// timings sane). The TOML loader reports the same problems with positions;
+// this is the engine's own guard for models built in code.
+Status validate(const AcdModel& m);
 
 }  // namespace sb::acd

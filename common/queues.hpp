@@ -21,6 +21,7 @@
 
 #include <boost/lockfree/queue.hpp>
 #include <boost/lockfree/spsc_queue.hpp>
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <type_traits>
@@ -61,7 +62,13 @@ class MpscQueue {
                 "Boost.Lockfree queue needs trivial elements");
 
  public:
-  explicit MpscQueue(std::size_t capacity) : q_(capacity), capacity_(capacity) {}
+  // Boost's fixed-size node pool addresses nodes with 16-bit indices (one
+  // is kept as a dummy), and throws beyond this; larger requests are clamped
+  // so a configuration value can never turn into an exception.
+  static constexpr std::size_t kMaxCapacity = 65'534;
+
+  explicit MpscQueue(std::size_t capacity)
+      : q_(std::min(capacity, kMaxCapacity)), capacity_(std::min(capacity, kMaxCapacity)) {}
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
