@@ -186,6 +186,7 @@ class Loader {
         if (const toml::node* ex = t->get("expansions")) {
           const toml::array* arr = ex->as_array();
           if (!arr) error(ex, p + ".expansions", "must be an array of tables");
+          else if (arr->size() > kMaxExpansions) error(ex, p + ".expansions", "at most 16 steps");
           for (std::size_t k = 0; arr && k < arr->size(); ++k) {
             const std::string ep = p + ".expansions[" + std::to_string(k) + "]";
             const toml::table* et = (*arr)[k].as_table();

@@ -42,18 +42,16 @@ double Engine::Impl::effective_priority(const CallRec& c, Nanos t) const {
 void Engine::Impl::insert_waiting(CallRec& c) {
   const QueueConfig& q = model.queues[static_cast<std::size_t>(c.queue)];
   Class& cl = classes[static_cast<std::size_t>(c.queue)][c.level];
-  c.key.call = c.id;
-  c.key.arrived_ns = c.arrived.count();
   // Time-invariant ordering key: effective priority minus the part every
   // call of this queue gains at the same rate.
-  c.key.priority_key = c.priority0 - q.priority_per_minute * secs(c.arrived) / 60.0;
+  c.priority_key = c.priority0 - q.priority_per_minute * secs(c.arrived) / 60.0;
   if (q.priority_per_minute > 0 && effective_priority(c, now()) >= std::max(q.max_priority, c.priority0) &&
       q.max_priority > c.priority0)
     c.capped = true;
   if (c.capped)
-    cl.capped.insert(c.key);
+    cl.capped.insert(c.key());
   else
-    cl.ageing.insert(c.key);
+    cl.ageing.insert(c.key());
   fifo[static_cast<std::size_t>(c.queue)].insert({c.entered_queue.count(), c.id});
   c.state = CallRec::kWaiting;
 }
@@ -61,40 +59,82 @@ void Engine::Impl::insert_waiting(CallRec& c) {
 void Engine::Impl::remove_waiting(CallRec& c) {
   Class& cl = classes[static_cast<std::size_t>(c.queue)][c.level];
   if (c.capped)
-    cl.capped.erase(c.key);
+    cl.capped.erase(c.key());
   else
-    cl.ageing.erase(c.key);
+    cl.ageing.erase(c.key());
   fifo[static_cast<std::size_t>(c.queue)].erase({c.entered_queue.count(), c.id});
 }
 
 void Engine::Impl::schedule_call_timers(CallRec& c) {
-  const QueueConfig& q = model.queues[static_cast<std::size_t>(c.queue)];
   c.timer_seq = ++next_seq;
-  if (c.level < q.expansions.size())
-    schedule(Timer::kExpand, c.entered_queue + from_seconds(q.expansions[c.level].after_seconds), c.id, c.timer_seq);
-  if (q.max_wait_seconds > 0 && q.overflow_target >= 0)
-    schedule(Timer::kOverflow, c.entered_queue + from_seconds(q.max_wait_seconds), c.id, c.timer_seq);
-  if (!c.capped && q.priority_per_minute > 0 && q.max_priority > c.priority0) {
-    const double minutes = (q.max_priority - c.priority0) / q.priority_per_minute;
-    schedule(Timer::kCap, c.arrived + from_seconds(minutes * 60.0), c.id, c.timer_seq);
+  // Events already due (an expansion level passed while the call rang an
+  // agent) fire at once: the timer is set in the past.
+  const Nanos next = next_call_event(c, Nanos::min());
+  if (next != Nanos::max()) schedule(Timer::kCallDue, next, c.id, c.timer_seq);
+}
+
+Nanos Engine::Impl::next_call_event(const CallRec& c, Nanos after) const {
+  const QueueConfig& q = model.queues[static_cast<std::size_t>(c.queue)];
+  Nanos next = Nanos::max();
+  auto consider = [&](Nanos t) {
+    if (t > after && t < next) next = t;
+  };
+  if (c.level < q.expansions.size()) consider(c.entered_queue + from_seconds(q.expansions[c.level].after_seconds));
+  if (q.max_wait_seconds > 0 && q.overflow_target >= 0) consider(c.entered_queue + from_seconds(q.max_wait_seconds));
+  if (!c.capped && q.priority_per_minute > 0 && q.max_priority > c.priority0)
+    consider(c.arrived + from_seconds((q.max_priority - c.priority0) / q.priority_per_minute * 60.0));
+  return next;
+}
+
+void Engine::Impl::call_due(CallRec& c) {
+  const QueueConfig& q = model.queues[static_cast<std::size_t>(c.queue)];
+  const Nanos t = now();
+  const bool overflow_now = q.max_wait_seconds > 0 && q.overflow_target >= 0 &&
+                            c.entered_queue + from_seconds(q.max_wait_seconds) <= t;
+  const bool expand_now =
+      c.level < q.expansions.size() && c.entered_queue + from_seconds(q.expansions[c.level].after_seconds) <= t;
+  if (c.state == CallRec::kOffered) {
+    // Ringing an agent: apply when (if) the call comes back to the queue
+    // (a priority cap is recomputed then anyway); wait for what comes later.
+    c.expansion_due |= expand_now;
+    c.overflow_due |= overflow_now;
+    const Nanos next = next_call_event(c, t);
+    if (next != Nanos::max()) schedule(Timer::kCallDue, next, c.id, c.timer_seq);
+    return;
   }
+  if (c.state != CallRec::kWaiting) return;
+  if (overflow_now) return overflow(c, "max-wait");
+  const bool cap_now = !c.capped && q.priority_per_minute > 0 && q.max_priority > c.priority0 &&
+                       c.arrived + from_seconds((q.max_priority - c.priority0) / q.priority_per_minute * 60.0) <= t;
+  remove_waiting(c);
+  // Set here, not left to insert_waiting()'s floating-point test, so a cap
+  // that is due is applied exactly once.
+  if (cap_now) c.capped = true;
+  // Expansion: the call moves up a level (or several, if it was away),
+  // keeping its arrival time and so its place; the cap is recomputed by
+  // insert_waiting().
+  const std::size_t level_before = c.level;
+  while (c.level < q.expansions.size() && c.entered_queue + from_seconds(q.expansions[c.level].after_seconds) <= t)
+    ++c.level;
+  insert_waiting(c);
+  schedule_call_timers(c);
+  if (c.level != level_before) dispatch_call(c);
 }
 
 void Engine::Impl::insert_ready(AgentIndex a) {
   AgentRec& r = agents[a];
-  r.in_ready.clear();
-  for (const auto& [queue, level] : r.min_level) {
-    const AgentKey k = agent_key(a, queue);
-    classes[static_cast<std::size_t>(queue)][level].ready.insert(k);
-    r.in_ready.push_back({{queue, level}, k});
+  for (ReadySlot& s : r.slots) {
+    s.key = agent_key(a, s.queue);
+    classes[static_cast<std::size_t>(s.queue)][s.level].ready.insert(s.key);
   }
+  r.indexed = true;
 }
 
 void Engine::Impl::remove_ready(AgentIndex a) {
   AgentRec& r = agents[a];
-  for (const auto& [where, key] : r.in_ready)
-    classes[static_cast<std::size_t>(where.first)][where.second].ready.erase(key);
-  r.in_ready.clear();
+  if (!r.indexed) return;
+  for (const ReadySlot& s : r.slots) classes[static_cast<std::size_t>(s.queue)][s.level].ready.erase(s.key);
+  r.indexed = false;
 }
 
 // The best ready agent for a waiting call: the top of each level up to the
@@ -168,8 +208,9 @@ bool Engine::Impl::dispatch_agent(AgentIndex a) {
     }
     return true;
   };
-  for (const auto& [queue, min_level] : r.min_level) {
-    auto& levels = classes[static_cast<std::size_t>(queue)];
+  for (const ReadySlot& slot : r.slots) {
+    const std::size_t min_level = slot.level;
+    auto& levels = classes[static_cast<std::size_t>(slot.queue)];
     for (std::size_t l = min_level; l < levels.size(); ++l) {
       // The top call of each set (or the next one if the top is the call
       // this agent just missed).
@@ -189,7 +230,7 @@ bool Engine::Impl::dispatch_agent(AgentIndex a) {
 void Engine::Impl::offer(CallRec& c, const std::vector<AgentIndex>& to) {
   const QueueConfig& q = model.queues[static_cast<std::size_t>(c.queue)];
   c.state = CallRec::kOffered;
-  c.offered_to = to;
+  c.offered_to.assign(to.begin(), to.end());
   for (AgentIndex a : to) {
     AgentRec& r = agents[a];
     remove_ready(a);
@@ -205,7 +246,10 @@ void Engine::Impl::offer(CallRec& c, const std::vector<AgentIndex>& to) {
     o.call = c.id;
     o.agent = a;
     o.queue = c.queue;
-    if (c.callback) copy_text(o.text, c.number);
+    if (c.callback) {
+      const auto number = callback_numbers.find(c.id);
+      if (number != callback_numbers.end()) copy_text(o.text, number->second.data());
+    }
     emit(o);
   }
 }

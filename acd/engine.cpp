@@ -27,6 +27,10 @@ const char* agent_state_name(AgentState s) noexcept {
 
 Engine::Impl::Impl(AcdModel m, const Clock& c, Sink s, std::uint64_t seed)
     : model(std::move(m)), clock(c), sink(std::move(s)), rng(seed) {
+  // Loaders build the model with push_back; the slack would cost up to half
+  // again the model's size for the engine's whole life.
+  model.agents.shrink_to_fit();
+  model.queues.shrink_to_fit();
   agents.resize(model.agents.size());
   agent_stats.resize(model.agents.size());
   queue_stats.resize(model.queues.size());
@@ -45,19 +49,21 @@ void Engine::Impl::build_indices() {
 
 void Engine::Impl::compute_min_levels(AgentIndex a) {
   AgentRec& r = agents[a];
-  r.min_level.clear();
+  r.slots.clear();
+  r.indexed = false;
   const AgentConfig& cfg = model.agents[a];
   for (int q : cfg.queues) {
     const QueueConfig& qc = model.queues[static_cast<std::size_t>(q)];
     for (std::size_t l = 0; l < qc.levels(); ++l) {
       if (meets(cfg.skills, qc.requirements_at(l))) {
-        r.min_level.push_back({q, l});
+        r.slots.push_back({q, static_cast<std::uint32_t>(l), {}});
         break;
       }
     }
   }
+  r.slots.shrink_to_fit();
   if (r.state != AgentState::kLoggedOut)
-    for (const auto& [q, l] : r.min_level) ++eligible_logged_in[static_cast<std::size_t>(q)];
+    for (const ReadySlot& s : r.slots) ++eligible_logged_in[static_cast<std::size_t>(s.queue)];
 }
 
 void Engine::Impl::emit(Output o) {
@@ -71,7 +77,7 @@ void Engine::Impl::emit_agent_state(AgentIndex a) {
   o.agent = a;
   o.state = agents[a].state;
   o.call = agents[a].call;
-  copy_text(o.text, agents[a].reason);
+  copy_text(o.text, reasons.name(agents[a].reason));
   emit(o);
 }
 
@@ -98,12 +104,17 @@ void Engine::Impl::account(AgentIndex a) {
 void Engine::Impl::set_state(AgentIndex a, AgentState s, const char* reason) {
   account(a);
   agents[a].state = s;
-  copy_text(agents[a].reason, reason);
+  agents[a].reason = reasons.intern(reason);
   emit_agent_state(a);
 }
 
 void Engine::Impl::schedule(Timer::Kind kind, Nanos when, std::uint64_t target, std::uint64_t seq) {
-  timers.push(Timer{when, kind, target, seq});
+  Timer t;
+  t.when = when;
+  t.target = target;
+  t.seq = seq;
+  t.kind_bits = kind;
+  timers.push(t);
 }
 
 void Engine::Impl::schedule_interval() {
@@ -127,8 +138,13 @@ void Engine::Impl::close_interval() {
     ag.interval = {};
   }
   closed_intervals.push_back(std::move(iv));
-  if (closed_intervals.size() > 96) closed_intervals.erase(closed_intervals.begin());  // a day
+  // The history is for the reporting consumer to persist as intervals close
+  // (the shard's snapshot carries the latest one); keeping a day of it here
+  // would cost about 8 KiB per agent.
+  if (closed_intervals.size() > kRetainedIntervals) closed_intervals.erase(closed_intervals.begin());
 }
+
+void Engine::Impl::forget(CallId id) { callback_numbers.erase(id); }
 
 void Engine::Impl::reject(const Request& r, const char* why) {
   Output o;
@@ -238,7 +254,9 @@ void Engine::Impl::abandon(CallId id) {
   o.call = id;
   o.queue = c.queue;
   emit(o);
+  const CallId gone = it->first;
   calls.erase(it);
+  forget(gone);
 }
 
 void Engine::Impl::accept(CallId id, AgentIndex a) {
@@ -301,7 +319,7 @@ void Engine::Impl::miss(CallId id, AgentIndex a, bool counts_as_miss) {
   }
   if (it != calls.end() && it->second.state == CallRec::kOffered) {
     CallRec& c = it->second;
-    std::erase(c.offered_to, a);
+    c.offered_to.erase(a);
     if (c.offered_to.empty()) {
       // Back in queue, in its place (arrival time unchanged); timers that
       // fell due meanwhile apply now.
@@ -329,7 +347,7 @@ void Engine::Impl::miss(CallId id, AgentIndex a, bool counts_as_miss) {
   if (r.pending_logout) return logout(a);
   if (r.pending_not_ready) {
     r.pending_not_ready = false;
-    set_state(a, AgentState::kNotReady, r.pending_reason);
+    set_state(a, AgentState::kNotReady, reasons.name(r.pending_reason));
     return;
   }
   r.last_missed = id;
@@ -368,7 +386,9 @@ void Engine::Impl::hangup(CallId id) {
   o.agent = a;
   o.queue = c.queue;
   emit(o);
+  const CallId gone = it->first;
   calls.erase(it);
+  forget(gone);
   r.call = 0;
   const double wrap = model.agents[a].wrap_up_override_seconds >= 0 ? model.agents[a].wrap_up_override_seconds
                                                                      : q.wrap_up_seconds;
@@ -392,7 +412,7 @@ void Engine::Impl::finish_wrap(AgentIndex a) {
   if (r.pending_logout) return logout(a);
   if (r.pending_not_ready) {
     r.pending_not_ready = false;
-    set_state(a, AgentState::kNotReady, r.pending_reason);
+    set_state(a, AgentState::kNotReady, reasons.name(r.pending_reason));
     return;
   }
   make_ready(a);
@@ -405,7 +425,8 @@ void Engine::Impl::logout(AgentIndex a) {
   set_state(a, AgentState::kLoggedOut, "");
   // This agent no longer counts for the queues it served; a queue left with
   // nobody overflows its waiting calls.
-  for (const auto& [q, l] : r.min_level) {
+  for (const ReadySlot& s : r.slots) {
+    const int q = s.queue;
     auto& n = eligible_logged_in[static_cast<std::size_t>(q)];
     if (n > 0) --n;
     if (n == 0 && model.queues[static_cast<std::size_t>(q)].overflow_target >= 0) {
@@ -426,7 +447,7 @@ void Engine::Impl::handle(const Request& req) {
     case Request::kLogin: {
       AgentRec& r = agents[req.agent];
       if (r.state != AgentState::kLoggedOut) return reject(req, "already-logged-in");
-      for (const auto& [q, l] : r.min_level) ++eligible_logged_in[static_cast<std::size_t>(q)];
+      for (const ReadySlot& s : r.slots) ++eligible_logged_in[static_cast<std::size_t>(s.queue)];
       r.misses = 0;
       return set_state(req.agent, AgentState::kNotReady, "login");
     }
@@ -457,12 +478,12 @@ void Engine::Impl::handle(const Request& req) {
           return set_state(req.agent, AgentState::kNotReady, req.text[0] ? req.text : "not-ready");
         case AgentState::kReserved:
           r.pending_not_ready = true;
-          copy_text(r.pending_reason, req.text[0] ? req.text : "not-ready");
+          r.pending_reason = reasons.intern(req.text[0] ? req.text : "not-ready");
           return miss(r.call, req.agent, false);
         case AgentState::kOnCall:
         case AgentState::kAfterCallWork:
           r.pending_not_ready = true;  // after the call and its wrap-up
-          copy_text(r.pending_reason, req.text[0] ? req.text : "not-ready");
+          r.pending_reason = reasons.intern(req.text[0] ? req.text : "not-ready");
           return;
         case AgentState::kLoggedOut:
           return reject(req, "not-logged-in");
@@ -515,7 +536,7 @@ void Engine::Impl::handle(const Request& req) {
       auto it = calls.find(req.call);
       if (it == calls.end() || it->second.state != CallRec::kWaiting) return reject(req, "not-waiting");
       it->second.callback = true;
-      copy_text(it->second.number, req.text);
+      copy_text(callback_numbers[req.call], req.text);
       return;
     }
     case Request::kTransferToQueue: {
@@ -532,7 +553,7 @@ void Engine::Impl::handle(const Request& req) {
 }
 
 void Engine::Impl::fire(const Timer& t) {
-  switch (t.kind) {
+  switch (t.kind()) {
     case Timer::kInterval:
       close_interval();
       interval_start_wall = clock.wall_now();
@@ -554,37 +575,10 @@ void Engine::Impl::fire(const Timer& t) {
       if (r.timer_seq != t.seq || r.state != AgentState::kAfterCallWork) return;
       return finish_wrap(static_cast<AgentIndex>(t.target));
     }
-    case Timer::kExpand:
-    case Timer::kOverflow:
-    case Timer::kCap: {
+    case Timer::kCallDue: {
       auto it = calls.find(t.target);
       if (it == calls.end() || it->second.timer_seq != t.seq) return;
-      CallRec& c = it->second;
-      if (c.state == CallRec::kOffered) {
-        // Ringing an agent: apply when (if) it comes back to the queue.
-        if (t.kind == Timer::kExpand) c.expansion_due = true;
-        if (t.kind == Timer::kOverflow) c.overflow_due = true;
-        return;
-      }
-      if (c.state != CallRec::kWaiting) return;
-      if (t.kind == Timer::kOverflow) return overflow(c, "max-wait");
-      if (t.kind == Timer::kCap) {
-        remove_waiting(c);
-        c.capped = true;
-        insert_waiting(c);
-        return;
-      }
-      // Expansion: the call moves up a level, keeping its arrival time (and
-      // so its place), and may now match agents it could not before.
-      remove_waiting(c);
-      ++c.level;
-      insert_waiting(c);
-      if (c.level < model.queues[static_cast<std::size_t>(c.queue)].expansions.size()) {
-        const auto& q = model.queues[static_cast<std::size_t>(c.queue)];
-        schedule(Timer::kExpand, c.entered_queue + from_seconds(q.expansions[c.level].after_seconds), c.id, c.timer_seq);
-      }
-      dispatch_call(c);
-      return;
+      return call_due(it->second);
     }
   }
 }
@@ -667,6 +661,8 @@ Status Engine::reload(AcdModel model) {
     if (c.state == CallRec::kWaiting) waiting.push_back(c);
   for (const auto& c : waiting) m.calls.erase(c.id);
   m.model = std::move(model);
+  m.model.agents.shrink_to_fit();
+  m.model.queues.shrink_to_fit();
   m.agents.assign(m.model.agents.size(), {});
   m.agent_stats.assign(m.model.agents.size(), {});
   m.queue_stats.assign(m.model.queues.size(), {});
@@ -684,8 +680,8 @@ Status Engine::reload(AcdModel model) {
     old_to_new[a] = na;
     if (na < 0) continue;
     AgentRec rec = std::move(old_agents[a]);
-    rec.in_ready.clear();
-    rec.min_level.clear();
+    rec.slots.clear();
+    rec.indexed = false;
     m.agents[static_cast<std::size_t>(na)] = std::move(rec);
     m.agent_stats[static_cast<std::size_t>(na)] = old_agent_stats[a];
   }
@@ -729,10 +725,12 @@ Status Engine::reload(AcdModel model) {
       o.call = c.id;
       copy_text(o.text, "queue-removed");
       m.emit(o);
+      m.forget(c.id);
       continue;
     }
     c.queue = nq;
-    c.level = std::min(c.level, m.model.queues[static_cast<std::size_t>(nq)].expansions.size());
+    c.level = static_cast<std::uint8_t>(
+        std::min<std::size_t>(c.level, m.model.queues[static_cast<std::size_t>(nq)].expansions.size()));
     c.capped = false;
     CallRec& placed = m.calls[c.id] = c;
     m.insert_waiting(placed);

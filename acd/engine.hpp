@@ -134,8 +134,10 @@ class Engine {
   std::optional<CallPosition> position(CallId call) const;
   const QueueStats& queue_stats(int queue) const;
   const AgentStats& agent_stats(AgentIndex a) const;
-  // Closes the current statistics interval (also done by a timer every 15
-  // minutes of wall-clock time) and returns closed intervals, oldest first.
+  // Closed 15-minute statistics intervals (a timer closes them on the
+  // wall clock at :00, :15, :30 and :45), oldest first; the last
+  // kRetainedIntervals are kept.
+  static constexpr std::size_t kRetainedIntervals = 4;
   const std::vector<IntervalStats>& intervals() const noexcept;
   std::size_t agents_in_state(int queue, AgentState s) const;
   double longest_wait_seconds(int queue) const;

@@ -8,8 +8,11 @@
 
 #include <queue>
 #include <random>
+#include <set>
+#include <unordered_map>
 
 #include "acd/engine.hpp"
+#include "common/node_pool.hpp"
 
 namespace sb::acd {
 
@@ -48,23 +51,108 @@ struct ArrivalOrder {
 
 // Ready agents per class: an order-statistics tree, so the random strategy
 // can pick the k-th agent in O(log n).
+// Every index node comes from the engine thread's node pool
+// (common/node_pool.hpp): no malloc header per node, which is what keeps
+// memory per agent and per waiting call within budget (docs/acd.md).
 using AgentTree = __gnu_pbds::tree<AgentKey, __gnu_pbds::null_type, std::less<AgentKey>, __gnu_pbds::rb_tree_tag,
-                                   __gnu_pbds::tree_order_statistics_node_update>;
+                                   __gnu_pbds::tree_order_statistics_node_update, NodePoolAllocator<char>>;
 
 struct Class {
   AgentTree ready;
-  std::set<CallKey, AgeingOrder> ageing;
-  std::set<CallKey, ArrivalOrder> capped;
+  std::set<CallKey, AgeingOrder, NodePoolAllocator<CallKey>> ageing;
+  std::set<CallKey, ArrivalOrder, NodePoolAllocator<CallKey>> capped;
 };
 
 // Order-statistics tree: a waiting call's position in its queue in O(log n).
 using FifoTree = __gnu_pbds::tree<std::pair<std::int64_t, CallId>, __gnu_pbds::null_type,
                                   std::less<std::pair<std::int64_t, CallId>>, __gnu_pbds::rb_tree_tag,
-                                  __gnu_pbds::tree_order_statistics_node_update>;
+                                  __gnu_pbds::tree_order_statistics_node_update, NodePoolAllocator<char>>;
+
+// Agents a call is offered to: one, except under ring-all. One is stored
+// inline so a call record stays small.
+class OfferedTo {
+ public:
+  OfferedTo() = default;
+  OfferedTo(const OfferedTo& o) { *this = o; }
+  OfferedTo& operator=(const OfferedTo& o) {
+    if (this != &o) assign(o.begin(), o.end());
+    return *this;
+  }
+  ~OfferedTo() { delete[] heap_; }
+  template <typename It>
+  void assign(It first, It last) {
+    clear();
+    const auto n = static_cast<std::uint32_t>(last - first);
+    if (n > 1) heap_ = new AgentIndex[n];
+    AgentIndex* d = data();
+    for (std::uint32_t i = 0; i < n; ++i) d[i] = first[i];
+    size_ = n;
+  }
+  void clear() noexcept {
+    delete[] heap_;
+    heap_ = nullptr;
+    size_ = 0;
+  }
+  void erase(AgentIndex a) noexcept {
+    AgentIndex* d = data();
+    std::uint32_t k = 0;
+    for (std::uint32_t i = 0; i < size_; ++i)
+      if (d[i] != a) d[k++] = d[i];
+    size_ = k;
+  }
+  bool contains(AgentIndex a) const noexcept { return std::find(begin(), end(), a) != end(); }
+  bool empty() const noexcept { return size_ == 0; }
+  AgentIndex* begin() noexcept { return data(); }
+  AgentIndex* end() noexcept { return data() + size_; }
+  const AgentIndex* begin() const noexcept { return heap_ ? heap_ : &one_; }
+  const AgentIndex* end() const noexcept { return begin() + size_; }
+
+ private:
+  AgentIndex* data() noexcept { return heap_ ? heap_ : &one_; }
+  AgentIndex* heap_ = nullptr;
+  AgentIndex one_ = 0;
+  std::uint32_t size_ = 0;
+};
+
+// Reason codes ("lunch", "training", "no-answer") are few and repeat: each
+// agent keeps a 16-bit id into this table instead of the text.
+class ReasonTable {
+ public:
+  static constexpr std::size_t kMax = 4096;  // beyond: "other"
+  ReasonTable() { intern(""); }
+  std::uint16_t intern(const char* text) {
+    const std::string key(text ? text : "");
+    if (auto it = ids_.find(key); it != ids_.end()) return it->second;
+    if (names_.size() >= kMax) return intern("other");
+    const auto id = static_cast<std::uint16_t>(names_.size());
+    names_.push_back(key);
+    ids_.emplace(key, id);
+    return id;
+  }
+  const char* name(std::uint16_t id) const noexcept { return names_[id].c_str(); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::uint16_t> ids_;
+};
+
+// Where a ready agent sits: one entry per queue it serves and is eligible
+// for (the class of the lowest level whose requirements it meets), with the
+// key it was inserted under while ready.
+struct ReadySlot {
+  std::int32_t queue = 0;
+  std::uint32_t level = 0;
+  AgentKey key{};
+};
 
 struct AgentRec {
   AgentState state = AgentState::kLoggedOut;
-  char reason[32] = {};
+  bool indexed = false;          // in the ready sets (slots[].key valid)
+  bool pending_not_ready = false;
+  bool pending_logout = false;
+  bool on_hold = false;
+  std::uint16_t reason = 0;      // ReasonTable ids
+  std::uint16_t pending_reason = 0;
   Nanos state_since{0};
   Nanos ready_since{0};
   Nanos last_offer{0};
@@ -74,44 +162,45 @@ struct AgentRec {
   CallId call = 0;               // offered or connected
   CallId last_missed = 0;        // not offered again straight away
   std::uint64_t timer_seq = 0;   // validates offer-timeout and wrap-up timers
-  std::vector<std::pair<int, std::size_t>> min_level;  // (queue, lowest eligible level)
-  std::vector<std::pair<std::pair<int, std::size_t>, AgentKey>> in_ready;  // where it sits
-  bool pending_not_ready = false;
-  char pending_reason[32] = {};
-  bool pending_logout = false;
+  std::vector<ReadySlot> slots;
   Nanos talk_started{0}, hold_started{0}, wrap_started{0};
-  bool on_hold = false;
   int call_queue = -1;           // queue of the connected call, for its statistics
 };
 
+// Kept small (docs/acd.md: memory per waiting call): callback numbers live
+// in a side table, ring-all offer lists spill to the heap.
 struct CallRec {
   enum State : std::uint8_t { kWaiting, kOffered, kConnected };
   CallId id = 0;
-  State state = kWaiting;
-  int queue = 0;
-  std::size_t level = 0;
-  int priority0 = 0;
-  bool explicit_priority = false;
   Nanos arrived{0};              // into the ACD: orders the queue
   Nanos entered_queue{0};        // into this queue: service level and ASA
+  std::uint64_t timer_seq = 0;   // validates expansion, overflow and cap timers
+  double priority_key = 0;       // see insert_waiting()
+  OfferedTo offered_to;
+  std::int32_t queue = 0;
+  AgentIndex agent = 0;
+  std::int32_t priority0 = 0;
+  std::uint8_t level = 0;        // expansion level (kMaxExpansions bounds it)
+  State state = kWaiting;
+  bool explicit_priority = false;
   bool capped = false;
   bool callback = false;
-  char number[32] = {};
-  std::vector<AgentIndex> offered_to;
-  AgentIndex agent = 0;
-  std::uint64_t timer_seq = 0;   // validates expansion, overflow and cap timers
   bool expansion_due = false, overflow_due = false;
-  CallKey key{};
+  CallKey key() const noexcept { return CallKey{priority_key, arrived.count(), id}; }
 };
 
 struct Timer {
-  enum Kind : std::uint8_t { kExpand, kOverflow, kCap, kOfferTimeout, kWrapEnd, kInterval };
+  // kCallDue: a waiting call's next expansion, overflow or priority cap,
+  // whichever comes first (one heap entry per call, not three).
+  enum Kind : std::uint8_t { kCallDue, kOfferTimeout, kWrapEnd, kInterval };
   Nanos when{0};
-  Kind kind = kInterval;
   std::uint64_t target = 0;
-  std::uint64_t seq = 0;
+  std::uint64_t seq : 56 = 0;    // 2^56 timers: centuries at a million a second
+  std::uint64_t kind_bits : 8 = kInterval;
+  Kind kind() const noexcept { return static_cast<Kind>(kind_bits); }
   bool operator>(const Timer& o) const noexcept { return when > o.when; }
 };
+static_assert(sizeof(Timer) == 24, "a timer per waiting call: keep it packed");
 
 struct Engine::Impl {
   AcdModel model;
@@ -122,7 +211,11 @@ struct Engine::Impl {
   std::vector<FifoTree> fifo;                // [queue]
   std::vector<std::size_t> eligible_logged_in;  // [queue]
   std::vector<AgentRec> agents;
-  std::unordered_map<CallId, CallRec> calls;
+  std::unordered_map<CallId, CallRec, std::hash<CallId>, std::equal_to<CallId>,
+                     NodePoolAllocator<std::pair<const CallId, CallRec>>>
+      calls;
+  std::unordered_map<CallId, std::array<char, 32>> callback_numbers;
+  ReasonTable reasons;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   std::vector<QueueStats> queue_stats;
   std::vector<AgentStats> agent_stats;
@@ -148,6 +241,7 @@ struct Engine::Impl {
   void handle(const Request& r);
   void fire(const Timer& t);
   void reject(const Request& r, const char* why);
+  void forget(CallId id);  // after calls.erase: side tables
 
   // Call lifecycle.
   void enqueue(CallId id, int queue, int priority, Nanos arrived);
@@ -165,6 +259,9 @@ struct Engine::Impl {
   void insert_waiting(CallRec& c);
   void remove_waiting(CallRec& c);
   void schedule_call_timers(CallRec& c);
+  // The next expansion / overflow / cap instant strictly after `after`.
+  Nanos next_call_event(const CallRec& c, Nanos after) const;
+  void call_due(CallRec& c);
   void insert_ready(AgentIndex a);
   void remove_ready(AgentIndex a);
   bool dispatch_call(CallRec& c);
@@ -173,10 +270,12 @@ struct Engine::Impl {
   void make_ready(AgentIndex a);
 };
 
-inline void copy_text(char (&dst)[32], const char* src) {
+inline void copy_text(char* dst, std::size_t size, const char* src) {
   std::size_t i = 0;
-  for (; src && src[i] && i < sizeof dst - 1; ++i) dst[i] = src[i];
+  for (; src && src[i] && i < size - 1; ++i) dst[i] = src[i];
   dst[i] = 0;
 }
+inline void copy_text(char (&dst)[32], const char* src) { copy_text(dst, sizeof dst, src); }
+inline void copy_text(std::array<char, 32>& dst, const char* src) { copy_text(dst.data(), dst.size(), src); }
 
 }  // namespace sb::acd

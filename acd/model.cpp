@@ -69,6 +69,7 @@ Status validate(const AcdModel& m) {
         q.overflow_target < -1)
       return invalid_argument(where + "overflow target out of range");
     if (!requirements_valid(q.requirements, m.skills.size())) return invalid_argument(where + "bad skill requirement");
+    if (q.expansions.size() > kMaxExpansions) return invalid_argument(where + "more than 16 expansion steps");
     double last = -1;
     for (const auto& e : q.expansions) {
       if (e.after_seconds <= last) return invalid_argument(where + "expansion steps must be increasingly late");

@@ -14,6 +14,7 @@
 namespace sb::acd {
 
 inline constexpr std::size_t kMaxSkills = 64;
+inline constexpr std::size_t kMaxExpansions = 16;  // bullseye rings per queue
 using SkillId = std::uint8_t;
 
 // An agent's proficiency per skill (0 = does not have it), 1-10.
