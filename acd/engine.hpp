@@ -73,6 +73,15 @@ struct Request {
   std::int32_t queue = -1;
   std::int32_t priority = kDefaultPriority;
   char text[32] = {};
+
+  static Request make(Kind kind, AgentIndex agent = 0, CallId call = 0, std::int32_t queue = -1) noexcept {
+    Request r;
+    r.kind = kind;
+    r.agent = agent;
+    r.call = call;
+    r.queue = queue;
+    return r;
+  }
 };
 
 // Decisions and events out of the engine, in order, each time-stamped.

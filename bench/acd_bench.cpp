@@ -72,14 +72,7 @@ AcdModel centre(std::uint64_t seed) {
   return m;
 }
 
-Request make(Request::Kind k, AgentIndex a = 0, CallId c = 0, int q = -1) {
-  Request r;
-  r.kind = k;
-  r.agent = a;
-  r.call = c;
-  r.queue = q;
-  return r;
-}
+Request make(Request::Kind k, AgentIndex a = 0, CallId c = 0, int q = -1) { return Request::make(k, a, c, q); }
 
 struct Latencies {
   std::vector<std::uint32_t> ns;

@@ -94,12 +94,7 @@ AcdModel model(std::size_t agents, std::size_t queues = 1) {
 }
 
 Request request(Request::Kind k, AgentIndex a = 0, CallId c = 0, int queue = -1) {
-  Request r;
-  r.kind = k;
-  r.agent = a;
-  r.call = c;
-  r.queue = queue;
-  return r;
+  return Request::make(k, a, c, queue);
 }
 
 // Collects outputs on the consumer thread until `done` says so.
