@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "control/config/default_config.hpp"
+#include "ivr/menu/action_tracker.hpp"
 #include "ivr/menu/menu_session.hpp"
 #include "tests/unit/daemon/config_test_util.hpp"
 
@@ -67,22 +68,13 @@ class Driver {
 
   ManualClock clock;
   MenuSession session;
-  std::uint64_t playing = 0;
-  std::uint64_t timer = 0;
-  Nanos deadline{0};
+  ActionTracker pending;
+  std::uint64_t& playing = pending.playback;
+  std::uint64_t& timer = pending.timer;
+  Nanos& deadline = pending.deadline;
 
  private:
-  void note(const Actions& out) {
-    for (const auto& a : out) {
-      if (auto* p = std::get_if<Play>(&a)) playing = p->playback_id;
-      if (auto* s = std::get_if<StopPlayback>(&a); s && s->playback_id == playing) playing = 0;
-      if (auto* t = std::get_if<StartTimer>(&a)) {
-        timer = t->timer_id;
-        deadline = t->deadline;
-      }
-      if (auto* c = std::get_if<CancelTimer>(&a); c && c->timer_id == timer) timer = 0;
-    }
-  }
+  void note(const Actions& out) { pending.note(out); }
 };
 
 template <typename T>
