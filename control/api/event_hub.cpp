@@ -76,7 +76,18 @@ bool EventHub::publish(std::string_view type, nlohmann::json data) {
     if (metrics_ && metrics_->events_dropped) metrics_->events_dropped->with({"queue_full"}).inc();
     return false;
   }
+  accepted_.fetch_add(1, std::memory_order_release);
   wake();
+  return true;
+}
+
+bool EventHub::flush(std::chrono::milliseconds limit) {
+  const std::uint64_t target = accepted_.load(std::memory_order_acquire);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (dispatched_.load(std::memory_order_acquire) < target) {
+    if (std::chrono::steady_clock::now() >= deadline || !running_.load(std::memory_order_acquire)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return true;
 }
 
@@ -109,6 +120,7 @@ void EventHub::run() {
 void EventHub::dispatch(std::vector<Pending*>& batch) {
   std::vector<Stored> stored;
   stored.reserve(batch.size());
+  const std::uint64_t n = batch.size();
   std::lock_guard lock(mu_);
   for (Pending* p : batch) {
     const std::uint64_t seq = ++last_seq_;
@@ -127,6 +139,7 @@ void EventHub::dispatch(std::vector<Pending*>& batch) {
   }
   for (auto& s : stored) replay_.push_back(std::move(s));
   while (replay_.size() > options_.replay) replay_.pop_front();
+  dispatched_.fetch_add(n, std::memory_order_release);
 }
 
 EventHub::Subscription EventHub::subscribe(std::shared_ptr<EventSink> sink, std::optional<std::uint64_t> since) {

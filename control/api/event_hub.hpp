@@ -78,6 +78,10 @@ class EventHub {
   Status start();
   // Dispatches what was published before the call, then stops the thread.
   void stop();
+  // Waits (at most `limit`) until everything published before the call has
+  // been handed to the subscribers; false on timeout. A shutdown calls it
+  // so the last events reach clients before their connections close.
+  bool flush(std::chrono::milliseconds limit);
 
   // Any thread, lock-free. False (and counted) when the queue is full or
   // the type is not a dotted lower-case name.
@@ -123,6 +127,10 @@ class EventHub {
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> running_{false};
   std::thread thread_;
+  // Counts for flush(): release on increment, acquire on read, so a flush
+  // that sees `dispatched_` reach a value also sees those deliveries done.
+  std::atomic<std::uint64_t> accepted_{0};
+  std::atomic<std::uint64_t> dispatched_{0};
 
   mutable std::mutex mu_;  // dispatcher vs. subscribe/unsubscribe; producers never take it
   std::uint64_t last_seq_ = 0;

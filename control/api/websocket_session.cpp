@@ -168,13 +168,12 @@ void WsSession::close_slow() {
 void WsSession::shut_down() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     if (self->closing_ || self->finished_) return;
-    self->queue_.clear();
-    if (self->writing_) {
-      beast::get_lowest_layer(self->ws_).close();
-      return;
-    }
-    self->start_close(websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
-                      "shutdown");
+    // Events already accepted still go out (the last ones tell the client
+    // the daemon is stopping), then the close frame. stop() cuts the
+    // connection if this takes too long.
+    self->close_after_write_ = websocket::close_reason(websocket::close_code::going_away, "server shutting down");
+    self->close_metric_ = "shutdown";
+    self->write();
   });
 }
 

@@ -15,4 +15,12 @@ int run_dtmf_command(const DtmfCommandOptions& options);
 
 int run_selfcheck_command(bool json);
 
+struct RunCommandOptions {
+  std::string config_path;  // empty: the embedded default
+};
+int run_daemon_command(const RunCommandOptions& options);
+
+int run_config_check(const std::string& path);
+int run_config_show_default();
+
 }  // namespace sb::control
