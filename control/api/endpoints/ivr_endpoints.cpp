@@ -2,6 +2,7 @@
 
 #include "control/api/endpoints/query_params.hpp"
 #include "control/api/json_validation.hpp"
+#include "control/api/request_bodies.hpp"
 #include "ivr/menu/menu_simulator.hpp"
 
 namespace sb::api {
@@ -43,35 +44,10 @@ Status add_ivr_routes(Router& router, const config::ConfigStore& store) {
     auto ivr = ivr_of(*s);
     const std::string& name = req.param("menu");
     if (!ivr || !ivr->find_menu(name)) return no_menu(name);
-    auto body = parse_json_body(req, /*empty_is_object=*/true);
-    if (!body) return body.error();
-    FieldErrors errors;
-    std::vector<std::string> entries;
-    std::int64_t max_events = 500;
-    {
-      ObjectReader r(*body, "", errors);
-      r.array("input", 64, Need::kOptional, [&](const nlohmann::json& e, const std::string& path) {
-        if (!e.is_string()) {
-          errors.add(path, "must be a string of DTMF keys, found " + std::string(json_type_name(e)));
-          return;
-        }
-        const auto& text = e.get_ref<const std::string&>();
-        if (text.size() > 32) {
-          errors.add(path, "must be at most 32 keys");
-          return;
-        }
-        for (char c : text) {
-          if (ivr::menu::dtmf_key_index(c) < 0) {
-            errors.add(path, "holds a character that is not a DTMF key (0-9, *, #, A-D)");
-            return;
-          }
-        }
-        entries.push_back(text);
-      });
-      max_events = r.integer("max_events", 1, 10000).value_or(max_events);
-    }
-    if (!errors.empty()) return errors.response();
-    auto result = ivr::menu::simulate_menu(ivr, name, entries, static_cast<std::size_t>(max_events));
+    auto parsed = parse_simulate_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
+    const auto& body = std::get<SimulateRequest>(parsed);
+    auto result = ivr::menu::simulate_menu(ivr, name, body.input, body.max_events);
     if (!result) return error_response(422, "invalid_request", result.status().message());
     nlohmann::json j = {{"menu", name},
                         {"finished", result->finished},

@@ -5,6 +5,7 @@
 #include "control/api/endpoints/query_params.hpp"
 #include "control/api/event_hub.hpp"
 #include "control/api/json_validation.hpp"
+#include "control/api/request_bodies.hpp"
 #include "control/metrics/exposition.hpp"
 
 namespace sb::api {
@@ -74,11 +75,8 @@ Status add_system_routes(Router& router, const SystemRoutes& routes) {
   if (routes.reload) {
     SB_RETURN_IF_ERROR(router.add(
         Method::kPost, "/api/v1/config/reload", sync([reload = routes.reload](const HttpRequest& req) {
-          auto body = parse_json_body(req, /*empty_is_object=*/true);
-          if (!body) return body.error();
-          FieldErrors errors;
-          ObjectReader(*body, "", errors).finish();  // no fields are defined
-          if (!errors.empty()) return errors.response();
+          auto parsed = parse_empty_request(req);  // no fields are defined
+          if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
           const ReloadOutcome r = reload();
           nlohmann::json j = {{"reloaded", r.ok}, {"generation", r.generation},
                               {"diagnostics", diagnostics_json(r.diagnostics)}};
@@ -97,17 +95,12 @@ Status add_system_routes(Router& router, const SystemRoutes& routes) {
     return HttpResponse::json(200, {{"level", level_name(spdlog::get_level())}});
   })));
   return router.add(Method::kPut, "/api/v1/logging", sync([](const HttpRequest& req) {
-    auto body = parse_json_body(req);
-    if (!body) return body.error();
-    FieldErrors errors;
+    auto parsed = parse_log_level_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
     std::optional<spdlog::level::level_enum> level;
-    {
-      ObjectReader r(*body, "", errors);
-      level = r.choice<spdlog::level::level_enum>(
-          "level", {kLevels[0], kLevels[1], kLevels[2], kLevels[3], kLevels[4], kLevels[5], kLevels[6]},
-          Need::kRequired);
-    }
-    if (!errors.empty()) return errors.response();
+    for (const auto& c : kLevels)
+      if (c.name == std::get<LogLevelRequest>(parsed).level) level = c.value;
+    if (!level) return error_response(500, "internal", "log level names disagree");
     spdlog::set_level(*level);
     spdlog::info("log level set to {} through the API by {}", level_name(*level), req.principal);
     return HttpResponse::json(200, {{"level", level_name(*level)}});
