@@ -37,11 +37,13 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 // Over the connection limit: a fixed 503 and close, without reading.
 void HttpServer::Impl::reject(tcp::socket socket) {
   count_rejected("limit");
-  static const std::string kResponse =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-      "Content-Length: 108\r\n\r\n"
-      "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"connection limit reached\",\"status\":503}}\n"
-      "          ";
+  static const std::string kResponse = [] {
+    const std::string body =
+        "{\"error\":{\"status\":503,\"code\":\"too_many_connections\",\"message\":\"connection limit reached\"}}\n";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
   auto s = std::make_shared<tcp::socket>(std::move(socket));
   net::async_write(*s, net::buffer(kResponse), [s](beast::error_code, std::size_t) {
     beast::error_code ignored;

@@ -242,7 +242,8 @@ void HttpSession::upgrade(const HttpRequest& req) {
     }
     since = v;
   }
-  route_ = "websocket";
+  if (impl_.metrics && impl_.metrics->requests)
+    impl_.metrics->requests->with({method_name(method_), route_, "101"}).inc();
   auto ws = std::make_shared<WsSession>(std::move(stream_), impl_, std::move(filter), since);
   impl_.register_ws(ws);
   ws->run(parser_->release());

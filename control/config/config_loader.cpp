@@ -42,6 +42,58 @@ bool blank_line(std::string& doc, std::uint32_t line, int pass) {
   return true;
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// "a . \"b\"" -> "a.b"; empty when the text does not look like a key.
+std::string normalise_key(std::string_view k) {
+  std::string out;
+  for (char c : k) {
+    if (c == ' ' || c == '\t' || c == '"' || c == '\'') continue;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.';
+    if (!ok) return {};
+    out += c;
+  }
+  return out;
+}
+
+// The dotted key a syntax error is about, read from the text: the table
+// header in force at `line` and the key before '=' on it. Best effort (a
+// multi-line string that looks like a header can mislead it); empty when
+// nothing looks like a key.
+std::string key_at_line(std::string_view doc, std::uint32_t line) {
+  std::string table;
+  std::uint32_t n = 1;
+  while (!doc.empty()) {
+    const auto nl = doc.find('\n');
+    const std::string_view raw = doc.substr(0, nl);
+    const std::string_view l = trim(raw.substr(0, raw.find('#')));
+    const bool header = !l.empty() && l.front() == '[';
+    std::string header_name;
+    if (header) {
+      std::string_view inner = l.substr(l.size() > 1 && l[1] == '[' ? 2 : 1);
+      inner = inner.substr(0, inner.find(']'));
+      header_name = normalise_key(inner);
+    }
+    if (n == line) {
+      if (header) return header_name;
+      const auto eq = l.find('=');
+      const std::string key = eq == std::string_view::npos ? std::string() : normalise_key(l.substr(0, eq));
+      if (key.empty()) return table;
+      return table.empty() ? key : table + "." + key;
+    }
+    if (header) table = header_name;
+    if (nl == std::string_view::npos) break;
+    doc.remove_prefix(nl + 1);
+    ++n;
+  }
+  return table;
+}
+
 std::optional<toml::table> parse_collecting_syntax_errors(std::string_view text, const std::string& source_name,
                                                           Diagnostics& diag) {
   std::string doc(text);
@@ -57,7 +109,7 @@ std::optional<toml::table> parse_collecting_syntax_errors(std::string_view text,
       const auto& b = e.source().begin;
       SourcePosition p{b.line, b.column};
       if (!p.known()) p = {1, 1};
-      diag.error(p, "", std::string(e.description()));
+      diag.error(p, key_at_line(text, p.line), std::string(e.description()));  // line numbers survive blanking
       // The same line twice means blanking did not help (an unterminated
       // multi-line string, say): further messages would be noise.
       if (p.line <= last_line || !blank_line(doc, p.line, pass)) return std::nullopt;

@@ -105,9 +105,13 @@ TEST(Config, SyntaxErrorsAreAllListedAndStopTheSemanticChecks) {
   ASSERT_FALSE(r.ok());
   const auto lines = error_lines(r);
   ASSERT_EQ(lines.size(), 3u) << joined(lines);
-  EXPECT_EQ(lines[0].rfind("test.toml:2:", 0), 0u) << lines[0];
+  // Syntax errors name the key of their line: the header in force and the
+  // key before '='.
+  EXPECT_EQ(lines[0].rfind("test.toml:2:11: api.port: ", 0), 0u) << lines[0];
   EXPECT_EQ(lines[1].rfind("test.toml:4:", 0), 0u) << lines[1];
+  EXPECT_NE(lines[1].find(": metrics: "), std::string::npos) << lines[1];
   EXPECT_EQ(lines[2].rfind("test.toml:6:", 0), 0u) << lines[2];
+  EXPECT_NE(lines[2].find(": metrics.path: "), std::string::npos) << lines[2];
 }
 
 TEST(Config, MissingRequiredKeyPointsAtItsTable) {
