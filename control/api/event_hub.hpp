@@ -11,7 +11,10 @@
 // pushed into an MpscQueue (common/queues.hpp: Boost.Lockfree, fixed node
 // pool, bounded_push, so a full queue is a counted drop, never a block or
 // a hidden allocation). The producer wakes the dispatcher through an
-// eventfd only when no wake-up is pending (one syscall per burst).
+// eventfd only when no wake-up is pending (one syscall per burst). The
+// event's heap block and its JSON data come from the allocator, so a
+// producer is as lock-free as malloc; producers are control-plane threads
+// (call control, the ACD's event ring reader), never a dataplane worker.
 //
 // One dispatcher thread pops events, numbers them (seq is the delivery
 // order, the same for every client), serialises each once and hands every

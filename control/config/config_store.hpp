@@ -1,7 +1,9 @@
 // The running config: the current immutable snapshot, which generation it
 // is and when it was loaded. Readers (API handlers, subsystems) take a
-// snapshot without a lock and keep it as long as they need; a reload
-// swaps in a new one.
+// snapshot and keep it as long as they need; a reload swaps in a new one.
+// std::atomic<std::shared_ptr> is not lock-free in libstdc++ (a spin bit
+// guards the reference count for the length of a copy), which is fine for
+// the control plane; nothing on the packet path reads this.
 #pragma once
 
 #include <atomic>
