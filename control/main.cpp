@@ -48,6 +48,17 @@ int main(int argc, char** argv) {
 
   auto* demo_cmd = app.add_subcommand("demo", "Run the demonstration on the embedded default configuration");
 
+  sb::control::RunCommandOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run the daemon (the embedded default configuration without --config)");
+  run_cmd->add_option("--config,-c", run.config_path, "Config file (TOML)");
+
+  std::string check_path;
+  auto* config_cmd = app.add_subcommand("config", "Check config files, print the default");
+  config_cmd->require_subcommand(1);
+  auto* check_cmd = config_cmd->add_subcommand("check", "Validate a config file; every error as file:line:col: key: message");
+  check_cmd->add_option("file", check_path, "Config file (TOML)")->required();
+  auto* show_default_cmd = config_cmd->add_subcommand("show-default", "Print the embedded default configuration");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,6 +78,9 @@ int main(int argc, char** argv) {
     return sb::control::run_simulate_acd(sim, sim_json);
   }
   if (*repair_cmd) return sb::control::run_recordings_repair(repair_dir);
+  if (*run_cmd) return sb::control::run_daemon_command(run);
+  if (*check_cmd) return sb::control::run_config_check(check_path);
+  if (*show_default_cmd) return sb::control::run_config_show_default();
   if (*selfcheck_cmd) return sb::control::run_selfcheck_command(selfcheck_json);
   if (*demo_cmd) {
     std::printf("switchboard %s demo\n", SB_VERSION);

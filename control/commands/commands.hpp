@@ -20,5 +20,12 @@ int run_selfcheck_command(bool json);
 int run_recordings_repair(const std::string& directory);
 
 int run_simulate_acd(const acd::SimulationOptions& options, bool json);
+struct RunCommandOptions {
+  std::string config_path;  // empty: the embedded default
+};
+int run_daemon_command(const RunCommandOptions& options);
+
+int run_config_check(const std::string& path);
+int run_config_show_default();
 
 }  // namespace sb::control

@@ -1,0 +1,21 @@
+// `switchboard run [--config FILE]`: the daemon (control/daemon/daemon.hpp).
+// Exit codes: 0 after a drain, 1 when start-up failed, 2 for an invalid config.
+#include <memory>
+
+#include "common/clock.hpp"
+#include "control/commands/commands.hpp"
+#include "control/daemon/api_subsystem.hpp"
+#include "control/daemon/daemon.hpp"
+#include "control/daemon/sections.hpp"
+
+namespace sb::control {
+
+int run_daemon_command(const RunCommandOptions& options) {
+  daemon::Daemon d({.config_path = options.config_path}, daemon::daemon_sections(), SteadyClock::instance());
+  if (!d.load()) return 2;
+  // The dataplane, ACD, SIP and call control join here as subsystems.
+  d.add(std::make_unique<daemon::ApiSubsystem>(d.context()));
+  return d.run();
+}
+
+}  // namespace sb::control

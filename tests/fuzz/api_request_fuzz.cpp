@@ -1,0 +1,69 @@
+// Fuzzes what the HTTP API reads from the network before any handler logic:
+// the request target (path segments, percent-decoding, query parameters)
+// and every JSON request body validator. Input: one selector byte, then
+// the bytes of a target or a body.
+#include <cstdint>
+#include <string>
+
+#include "control/api/json_validation.hpp"
+#include "control/api/request_bodies.hpp"
+#include "control/api/url.hpp"
+
+namespace {
+
+// Every error is a 4xx JSON answer.
+void check(const sb::api::HttpResponse& r) {
+  if (r.status < 400 || r.status > 499) __builtin_trap();
+  std::string why;
+  if (!sb::api::parse_strict_json(r.body, &why)) __builtin_trap();
+}
+
+template <typename T>
+void check(const sb::api::Parsed<T>& p) {
+  if (auto* e = std::get_if<sb::api::HttpResponse>(&p)) check(*e);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  sb::api::HttpRequest req;
+  req.headers["content-type"] = "application/json";
+  req.body = input;
+  switch (data[0] % 5) {
+    case 0: {
+      auto t = sb::api::parse_target(input);
+      if (t && (t->segments.size() > sb::api::kMaxSegments || t->query.size() > sb::api::kMaxQueryParams))
+        __builtin_trap();
+      break;
+    }
+    case 1:
+      check(sb::api::parse_log_level_request(req));
+      break;
+    case 2: {
+      auto p = sb::api::parse_simulate_request(req);
+      check(p);
+      if (auto* s = std::get_if<sb::api::SimulateRequest>(&p))
+        for (const auto& e : s->input)
+          if (e.size() > 32 || e.find_first_not_of("0123456789*#ABCD") != std::string::npos) __builtin_trap();
+      break;
+    }
+    case 3:
+      check(sb::api::parse_empty_request(req));
+      break;
+    default: {
+      std::string why;
+      auto j = sb::api::parse_strict_json(input, &why);
+      if (j) {
+        sb::api::FieldErrors errors;
+        sb::api::ObjectReader r(*j, "", errors);
+        (void)r.string("a");
+        (void)r.integer("b", -5, 5);
+        if (auto o = r.object("c")) (void)o->number("d", 0, 1);
+      }
+      break;
+    }
+  }
+  return 0;
+}
