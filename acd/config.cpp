@@ -125,6 +125,12 @@ class Loader {
       error(acd_node, "acd", "must be a table");
       return m;
     }
+    return load_section(*acd);
+  }
+
+  AcdModel load_section(const toml::table& section) {
+    AcdModel m;
+    const toml::table* acd = &section;
     check_keys(*acd, "acd", {"max_consecutive_misses", "skills", "queues", "agents"});
     get(*acd, "acd", "max_consecutive_misses", m.max_consecutive_misses, 1, 100);
 
@@ -271,6 +277,15 @@ Result<AcdModel> load_acd_model(const toml::table& root, const std::string& file
   std::vector<ConfigError> local;
   Loader loader(file, local);
   AcdModel m = loader.load(root);
+  if (errors) errors->insert(errors->end(), local.begin(), local.end());
+  if (!local.empty()) return config_status(local);
+  return m;
+}
+
+Result<AcdModel> load_acd_section(const toml::table& acd, const std::string& file, std::vector<ConfigError>* errors) {
+  std::vector<ConfigError> local;
+  Loader loader(file, local);
+  AcdModel m = loader.load_section(acd);
   if (errors) errors->insert(errors->end(), local.begin(), local.end());
   if (!local.empty()) return config_status(local);
   return m;

@@ -21,6 +21,11 @@ namespace sb::acd {
 Result<AcdModel> load_acd_model(const toml::table& root, const std::string& file,
                                 std::vector<ConfigError>* errors = nullptr);
 
+// The [acd] table itself (the daemon's config layer hands each module its
+// section; positions must come from the parsed document, not a copy).
+Result<AcdModel> load_acd_section(const toml::table& acd, const std::string& file,
+                                  std::vector<ConfigError>* errors = nullptr);
+
 // Parses `path` and loads its [acd] section; a TOML syntax error is reported
 // with its position like any other error.
 Result<AcdModel> load_acd_file(const std::string& path, std::vector<ConfigError>* errors = nullptr);

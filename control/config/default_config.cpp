@@ -174,63 +174,69 @@ queue = "support"
 prompts = ["callback_confirm"]
 )toml";
 
-// The ACD's queues, skills and agents in the shape the ACD module is
-// expected to read ([acd] is parsed by acd/config.* once that module is
-// part of the build; until then the daemon accepts it unvalidated).
+// The ACD's skills, queues and agents (acd/config.cpp reads them; the
+// format is in docs/acd.md).
 constexpr std::string_view kAcd = R"toml(
 # ---------------------------------------------------------------- ACD
 [acd]
+max_consecutive_misses = 3
 skills = ["sales", "support", "billing", "spanish"]
 
-[acd.queues.sales]
+[[acd.queues]]
+name = "sales"
 strategy = "longest-idle"
-service_level_threshold = "20s"
-service_level_target = 80      # percent of calls answered within the threshold
-max_wait = "10m"
+service_level_seconds = 20
+max_wait_seconds = 600
 overflow = "support"
-wrap_up = "10s"
-required_skills = { sales = 1 }
+wrap_up_seconds = 10
+requires = { sales = 1 }
 
-[acd.queues.support]
+[[acd.queues]]
+name = "support"
 strategy = "longest-idle"
-service_level_threshold = "30s"
-service_level_target = 80
-max_wait = "15m"
-wrap_up = "15s"
-required_skills = { support = 1 }
-expansion = [
-  { after = "60s", min_proficiency = 1 },
-  { after = "120s", add_skills = { sales = 5 } },
+service_level_seconds = 30
+max_wait_seconds = 900
+wrap_up_seconds = 15
+priority_per_minute = 1
+max_priority = 5
+requires = { support = 5 }
+expansions = [
+  { after_seconds = 60, requires = { support = 1 } },
+  { after_seconds = 120, requires = { sales = 5 } },
 ]
 
-[acd.queues.billing]
+[[acd.queues]]
+name = "billing"
 strategy = "least-talk-time"
-service_level_threshold = "60s"
-service_level_target = 70
-max_wait = "20m"
-wrap_up = "20s"
-required_skills = { billing = 1 }
+service_level_seconds = 60
+max_wait_seconds = 1200
+wrap_up_seconds = 20
+requires = { billing = 1 }
 
-[acd.agents.1001]
+[[acd.agents]]
+id = "1001"
 name = "Alice"
 skills = { sales = 8, spanish = 7 }
 queues = ["sales", "support"]
 
-[acd.agents.1002]
+[[acd.agents]]
+id = "1002"
 name = "Bob"
 skills = { support = 9, billing = 4 }
 queues = ["support", "billing"]
 
-[acd.agents.1003]
+[[acd.agents]]
+id = "1003"
 name = "Carmen"
 skills = { support = 6, spanish = 10, sales = 5 }
 queues = ["support", "sales"]
 
-[acd.agents.1004]
+[[acd.agents]]
+id = "1004"
 name = "Dmitri"
 skills = { billing = 9 }
 queues = ["billing"]
-wrap_up = "30s"
+wrap_up_seconds = 30
 )toml";
 
 }  // namespace

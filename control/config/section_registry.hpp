@@ -2,20 +2,19 @@
 //
 // The daemon's own sections ([server], [logging], [api], [metrics],
 // [recordings], [dataplane], [sip]) are parsed by control/config. A module
-// that owns a section ([ivr] today; [acd] when the ACD lands) registers a
-// parser here instead of control/config knowing its shape:
+// that owns a section ([ivr], [acd]) registers a parser here instead of
+// control/config knowing its shape (ivr/menu/menu_config.cpp and
+// control/daemon/acd_section.cpp are the two examples):
 //
-//   // acd/config.cpp
-//   struct AcdConfig final : config::ConfigSection { ... };
-//   config::SectionParser acd_section_parser() {
-//     return {"acd", [](config::TableReader& t, const config::SectionContext&) {
-//       auto cfg = std::make_shared<AcdConfig>();
-//       for (auto& [name, q] : t.table("queues")->named_tables()) ...   // errors go to t's Diagnostics
+//   config::SectionParser dialer_section_parser() {
+//     return {"dialer", [](config::TableReader& t, const config::SectionContext&) {
+//       auto cfg = std::make_shared<DialerConfig>();
+//       for (auto& [name, c] : t.table("campaigns")->named_tables()) ...   // errors go to t's Diagnostics
 //       return cfg;
 //     }};
 //   }
-//   // control/daemon: registry.add(acd::acd_section_parser());
-//   // readers:        const AcdConfig* acd = config.section<AcdConfig>("acd");
+//   // control/daemon: registry.add(dialer_section_parser());
+//   // readers:        const DialerConfig* d = config.section<DialerConfig>("dialer");
 //
 // Parsers report every problem into the reader's Diagnostics (file, line,
 // column, key path) and return the section they could build; the loader

@@ -1,5 +1,5 @@
-// The config sections this build knows: the daemon's own, the IVR's, and
-// those of modules not built in yet, which are accepted unvalidated (see
+// The config sections this build knows: the daemon's own, the IVR's and
+// the ACD's (a module not built in would be accepted unvalidated, see
 // SectionRegistry::add_unvalidated). `switchboard run` and
 // `switchboard config check` use the same registry, so a file that checks
 // clean is a file the daemon starts with.

@@ -45,7 +45,7 @@ TEST(Config, EmbeddedDefaultIsValid) {
 TEST(Config, EmbeddedDefaultIsCorePlusAcdPart) {
   EXPECT_EQ(std::string(config::embedded_default_config()),
             std::string(config::embedded_core_part()) + std::string(config::embedded_acd_part()));
-  EXPECT_NE(config::embedded_acd_part().find("[acd.queues."), std::string_view::npos);
+  EXPECT_NE(config::embedded_acd_part().find("[[acd.queues]]"), std::string_view::npos);
 }
 
 TEST(Config, EmptyFileGivesDefaults) {
