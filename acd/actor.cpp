@@ -151,6 +151,7 @@ void Shard::publish_snapshot() {
       as.id = m.agents[a].id;
       as.name = m.agents[a].name;
       as.state = e.agent_state(a);
+      as.reason = e.agent_reason(a);
       as.stats = e.agent_stats(a);
       for (int q : m.agents[a].queues) ++ts.queues[static_cast<std::size_t>(q)].agents[static_cast<std::size_t>(as.state)];
     }

@@ -59,6 +59,7 @@ struct AgentSnapshot {
   std::string id;
   std::string name;
   AgentState state = AgentState::kLoggedOut;
+  std::string reason;
   AgentStats stats;
 };
 

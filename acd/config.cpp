@@ -165,7 +165,7 @@ class Loader {
           error(&(*queues)[i], p, "must be a table");
           continue;
         }
-        check_keys(*t, p, {"name", "strategy", "service_level_seconds", "max_wait_seconds", "overflow", "weight",
+        check_keys(*t, p, {"name", "strategy", "service_level_seconds", "service_level_target", "max_wait_seconds", "overflow", "weight",
                            "requires", "expansions", "wrap_up_seconds", "priority", "priority_per_minute",
                            "max_priority", "short_abandon_seconds", "offer_timeout_seconds"});
         QueueConfig q;
@@ -177,6 +177,8 @@ class Loader {
                 "unknown strategy '" + strategy +
                     "' (longest-idle, least-talk-time, fewest-calls, round-robin, linear, random, ring-all)");
         get(*t, p, "service_level_seconds", q.service_level_seconds, 0, 86400);
+        double target_percent = q.service_level_target * 100;
+        if (get(*t, p, "service_level_target", target_percent, 1, 100)) q.service_level_target = target_percent / 100;
         get(*t, p, "max_wait_seconds", q.max_wait_seconds, 0, 86400);
         get(*t, p, "weight", q.weight, 0, 1e6);
         get(*t, p, "wrap_up_seconds", q.wrap_up_seconds, 0, 86400);

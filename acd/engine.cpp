@@ -466,6 +466,7 @@ void Engine::Impl::handle(const Request& req) {
       r.pending_not_ready = false;
       if (r.state == AgentState::kNotReady) return make_ready(req.agent);
       if (r.state == AgentState::kAfterCallWork) return finish_wrap(req.agent);
+      if (r.state == AgentState::kLoggedOut) return reject(req, "not-logged-in");
       return reject(req, r.state == AgentState::kReady ? "already-ready" : "not-now");
     }
     case Request::kNotReady: {
@@ -608,6 +609,8 @@ Nanos Engine::next_deadline() const {
 const AcdModel& Engine::model() const noexcept { return impl_->model; }
 
 AgentState Engine::agent_state(AgentIndex a) const { return impl_->agents.at(a).state; }
+
+const char* Engine::agent_reason(AgentIndex a) const { return impl_->reasons.name(impl_->agents.at(a).reason); }
 
 std::size_t Engine::waiting(int queue) const { return impl_->fifo.at(static_cast<std::size_t>(queue)).size(); }
 

@@ -139,6 +139,8 @@ class Engine {
 
   const AcdModel& model() const noexcept;
   AgentState agent_state(AgentIndex a) const;
+  // The reason code of the current state ("lunch", "no-answer", "" when none).
+  const char* agent_reason(AgentIndex a) const;
   std::size_t waiting(int queue) const;
   std::optional<CallPosition> position(CallId call) const;
   const QueueStats& queue_stats(int queue) const;

@@ -65,6 +65,7 @@ struct QueueConfig {
   std::string name;
   Strategy strategy = Strategy::kLongestIdle;
   double service_level_seconds = 20;        // answered within this counts for SL
+  double service_level_target = 0.8;        // the share the centre aims for (alerts, wallboards)
   double max_wait_seconds = 0;              // 0: no limit; then overflow (or abandon-to-target)
   int overflow_target = -1;                 // queue index, -1: none
   double weight = 1;                        // breaks ties between queues

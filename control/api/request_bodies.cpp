@@ -1,5 +1,7 @@
 #include "control/api/request_bodies.hpp"
 
+#include <algorithm>
+
 #include "control/api/json_validation.hpp"
 
 namespace sb::api {
@@ -50,6 +52,25 @@ Parsed<SimulateRequest> parse_simulate_request(const HttpRequest& req) {
       out.input.push_back(text);
     });
     if (auto m = r.integer("max_events", 1, 10000)) out.max_events = static_cast<std::size_t>(*m);
+  }
+  if (!errors.empty()) return errors.response();
+  return out;
+}
+
+Parsed<NotReadyRequest> parse_not_ready_request(const HttpRequest& req) {
+  auto body = parse_json_body(req, /*empty_is_object=*/true);
+  if (!body) return body.error();
+  FieldErrors errors;
+  NotReadyRequest out;
+  {
+    ObjectReader r(*body, "", errors);
+    if (auto reason = r.string("reason", Need::kOptional, 1, 31)) {
+      const bool ok = std::all_of(reason->begin(), reason->end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      });
+      if (ok) out.reason = *reason;
+      else errors.add("reason", "only letters, digits, '-' and '_' (a reason code, not prose)");
+    }
   }
   if (!errors.empty()) return errors.response();
   return out;

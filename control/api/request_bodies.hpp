@@ -30,6 +30,13 @@ struct SimulateRequest {
 };
 Parsed<SimulateRequest> parse_simulate_request(const HttpRequest& req);
 
+// POST /api/v1/agents/{id}/not-ready: {"reason": "lunch"} (optional; 1-31
+// characters of [A-Za-z0-9_-]; default "not-ready").
+struct NotReadyRequest {
+  std::string reason = "not-ready";
+};
+Parsed<NotReadyRequest> parse_not_ready_request(const HttpRequest& req);
+
 // POST /api/v1/config/reload: no body, or {}.
 struct EmptyRequest {};
 Parsed<EmptyRequest> parse_empty_request(const HttpRequest& req);

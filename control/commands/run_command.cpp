@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "control/commands/commands.hpp"
+#include "control/daemon/acd_subsystem.hpp"
 #include "control/daemon/api_subsystem.hpp"
 #include "control/daemon/daemon.hpp"
 #include "control/daemon/sections.hpp"
@@ -13,7 +14,10 @@ namespace sb::control {
 int run_daemon_command(const RunCommandOptions& options) {
   daemon::Daemon d({.config_path = options.config_path}, daemon::daemon_sections(), SteadyClock::instance());
   if (!d.load()) return 2;
-  // The dataplane, ACD, SIP and call control join here as subsystems.
+  // The dataplane, SIP and call control join here as subsystems. The ACD
+  // comes before the API, which serves its routes (started in this order,
+  // stopped in reverse).
+  d.add(std::make_unique<daemon::AcdSubsystem>(d.context()));
   d.add(std::make_unique<daemon::ApiSubsystem>(d.context()));
   return d.run();
 }

@@ -186,6 +186,7 @@ skills = ["sales", "support", "billing", "spanish"]
 name = "sales"
 strategy = "longest-idle"
 service_level_seconds = 20
+service_level_target = 80
 max_wait_seconds = 600
 overflow = "support"
 wrap_up_seconds = 10
@@ -209,6 +210,7 @@ expansions = [
 name = "billing"
 strategy = "least-talk-time"
 service_level_seconds = 60
+service_level_target = 70
 max_wait_seconds = 1200
 wrap_up_seconds = 20
 requires = { billing = 1 }

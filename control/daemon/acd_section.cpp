@@ -24,6 +24,7 @@ nlohmann::json AcdSection::to_json() const {
     qj["name"] = q.name;
     qj["strategy"] = acd::strategy_name(q.strategy);
     qj["service_level_seconds"] = q.service_level_seconds;
+    qj["service_level_target"] = q.service_level_target * 100;
     qj["max_wait_seconds"] = q.max_wait_seconds;
     if (q.overflow_target >= 0) qj["overflow"] = model.queues[static_cast<std::size_t>(q.overflow_target)].name;
     qj["weight"] = q.weight;

@@ -8,7 +8,6 @@
 
 #include "common/log.hpp"
 #include "control/config/default_config.hpp"
-#include "control/daemon/acd_section.hpp"
 #include "control/metrics/metric_catalogue.hpp"
 #include "control/metrics/process_collector.hpp"
 #include "ivr/menu/menu_model.hpp"
@@ -242,10 +241,6 @@ std::vector<std::string> Daemon::banner() const {
   if (const auto* ivr = cfg->section<ivr::menu::IvrConfig>("ivr"))
     lines.push_back("ivr        " + std::to_string(ivr->menus.size()) + " menus" +
                     (ivr->entry_menu.empty() ? std::string() : ", entry menu \"" + ivr->entry_menu + "\""));
-  if (const auto* acd = cfg->section<AcdSection>("acd"))
-    lines.push_back("acd        " + std::to_string(acd->model.queues.size()) + " queues, " +
-                    std::to_string(acd->model.agents.size()) + " agents, " + std::to_string(acd->model.skills.size()) +
-                    " skills; engine not started: call control is not part of this build");
   bool have_sip = false, have_dataplane = false;
   for (const auto& s : subsystems_) {
     have_sip = have_sip || s->name() == "sip";

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb::api::HttpRequest req;
   req.headers["content-type"] = "application/json";
   req.body = input;
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0: {
       auto t = sb::api::parse_target(input);
       if (t && (t->segments.size() > sb::api::kMaxSegments || t->query.size() > sb::api::kMaxQueryParams))
@@ -52,6 +52,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3:
       check(sb::api::parse_empty_request(req));
       break;
+    case 4: {
+      auto p = sb::api::parse_not_ready_request(req);
+      check(p);
+      if (auto* n = std::get_if<sb::api::NotReadyRequest>(&p))
+        if (n->reason.empty() || n->reason.size() > 31 ||
+            n->reason.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+                std::string::npos)
+          __builtin_trap();
+      break;
+    }
     default: {
       std::string why;
       auto j = sb::api::parse_strict_json(input, &why);

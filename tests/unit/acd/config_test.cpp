@@ -25,6 +25,7 @@ skills = ["english", "spanish", "billing"]
 name = "sales"
 strategy = "round-robin"
 service_level_seconds = 30
+service_level_target = 90
 max_wait_seconds = 600
 overflow = "general"
 weight = 2.5
@@ -64,6 +65,8 @@ TEST(AcdConfig, LoadsEveryField) {
   EXPECT_EQ(q.name, "sales");
   EXPECT_EQ(q.strategy, Strategy::kRoundRobin);
   EXPECT_EQ(q.service_level_seconds, 30);
+  EXPECT_DOUBLE_EQ(q.service_level_target, 0.9);
+  EXPECT_DOUBLE_EQ(m->queues[1].service_level_target, 0.8);
   EXPECT_EQ(q.max_wait_seconds, 600);
   EXPECT_EQ(q.overflow_target, 1);
   EXPECT_EQ(q.weight, 2.5);
