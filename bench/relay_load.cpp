@@ -378,8 +378,10 @@ std::vector<Leg> make_legs(int calls) {
   return legs;
 }
 
-Result run_switchboard(int calls, double seconds, int relay_core, int gen_core) {
+Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
+                       sb::dataplane::DataplaneConfig::SocketRx rx) {
   sb::dataplane::DataplaneConfig cfg;
+  cfg.socket_rx = rx;
   cfg.port_min = 20000;
   cfg.port_max = 29999;
   cfg.cores = {relay_core};
@@ -419,7 +421,7 @@ Result run_switchboard(int calls, double seconds, int relay_core, int gen_core) 
   const double gen_start = cpu_seconds_of_thread();
   (void)gen_start;
   Result r = drive(legs, calls, seconds, 0, gen_core, [] { return cpu_seconds_of_process(0) - cpu_seconds_of_thread(); });
-  r.target = "switchboard";
+  r.target = rx == sb::dataplane::DataplaneConfig::SocketRx::kEpoll ? "switchboard-epoll" : "switchboard";
   for (auto& l : legs) ::close(l.fd);
   return r;
 }
@@ -491,7 +493,8 @@ int main(int argc, char** argv) {
   std::string sweep;
   int calls = 1000, relay_core = 0, gen_core = 1;
   double seconds = 10;
-  app.add_option("--target", target, "switchboard, rtpengine or both");
+  app.add_option("--target", target,
+                 "switchboard (io_uring receive), switchboard-epoll, rtpengine, both (switchboard and rtpengine) or all");
   app.add_option("--calls", calls, "Concurrent calls");
   app.add_option("--sweep", sweep, "Comma-separated call counts (overrides --calls)");
   app.add_option("--seconds", seconds, "Measured seconds per run (after 2 s of warm-up)");
@@ -507,8 +510,12 @@ int main(int argc, char** argv) {
     p = q == std::string::npos ? sweep.size() : q + 1;
   }
   for (int n : counts) {
-    if (target == "switchboard" || target == "both") print(run_switchboard(n, seconds, relay_core, gen_core));
-    if (target == "rtpengine" || target == "both") print(run_rtpengine(n, seconds, relay_core, gen_core));
+    using Rx = sb::dataplane::DataplaneConfig::SocketRx;
+    if (target == "switchboard" || target == "both" || target == "all")
+      print(run_switchboard(n, seconds, relay_core, gen_core, Rx::kUring));
+    if (target == "switchboard-epoll" || target == "all")
+      print(run_switchboard(n, seconds, relay_core, gen_core, Rx::kEpoll));
+    if (target == "rtpengine" || target == "both" || target == "all") print(run_rtpengine(n, seconds, relay_core, gen_core));
   }
   return 0;
 }

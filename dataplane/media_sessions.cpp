@@ -6,6 +6,9 @@
 #include <algorithm>
 
 #include "dataplane/io/socket_io.hpp"
+#ifdef SB_HAVE_URING
+#include "dataplane/io/uring_io.hpp"
+#endif
 #ifdef SB_HAVE_DPDK
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -14,6 +17,22 @@
 #endif
 
 namespace sb::dataplane {
+
+Result<std::unique_ptr<PacketIo>> create_socket_io(const SocketIoConfig& sc, DataplaneConfig::SocketRx rx) {
+#ifdef SB_HAVE_URING
+  if (rx != DataplaneConfig::SocketRx::kEpoll) {
+    auto uring = UringIo::create(sc);
+    if (uring) return std::unique_ptr<PacketIo>(std::move(*uring));
+    if (rx == DataplaneConfig::SocketRx::kUring) return uring.status();
+  }
+#else
+  if (rx == DataplaneConfig::SocketRx::kUring) return unavailable("this build has no io_uring support (liburing)");
+#endif
+  auto io = SocketIo::create(sc);
+  if (!io) return io.status();
+  return std::unique_ptr<PacketIo>(std::move(*io));
+}
+
 
 namespace {
 
@@ -66,7 +85,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     if (cfg.backend == DataplaneConfig::Backend::kSockets) {
       SocketIoConfig sc;
       sc.bind_ip = cfg.bind_ip;
-      auto io = SocketIo::create(sc);
+      auto io = create_socket_io(sc, cfg.socket_rx);
       if (!io) return unavailable("dataplane: " + io.status().message());
       slot.io = std::move(*io);
     } else {

@@ -48,6 +48,12 @@ struct DpdkConfig {
 struct DataplaneConfig {
   enum class Backend { kSockets, kDpdk };
   Backend backend = Backend::kSockets;
+  // How the socket backend receives: epoll + recvmmsg, or io_uring
+  // (multishot receives on one ring, uring_io.hpp); kAuto takes io_uring
+  // where the kernel offers it. Epoll is the default: on loopback the two
+  // measured the same CPU per packet (docs/performance.md).
+  enum class SocketRx { kAuto, kUring, kEpoll };
+  SocketRx socket_rx = SocketRx::kEpoll;
   std::uint32_t bind_ip = 0x7f000001;  // sockets: 127.0.0.1
   std::uint16_t port_min = 20000;      // media ports, inclusive; pairs start even
   std::uint16_t port_max = 29999;
@@ -78,6 +84,12 @@ struct SessionInfo {
 };
 
 class Dataplane;
+class PacketIo;
+struct SocketIoConfig;
+
+// The kernel-socket backend: io_uring receive where available (kAuto falls
+// back to epoll when the kernel refuses it), or as asked.
+Result<std::unique_ptr<PacketIo>> create_socket_io(const SocketIoConfig& config, DataplaneConfig::SocketRx rx);
 
 class MediaSessions {
  public:

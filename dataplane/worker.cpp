@@ -42,6 +42,7 @@ void Worker::run(const std::atomic<bool>& stop) {
   // Drain what is left so deletes issued at shutdown still close ports.
   Command c;
   while (commands_.try_pop(c)) execute(c);
+  io_.shutdown();
 }
 
 std::size_t Worker::poll_once() {

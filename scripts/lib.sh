@@ -11,7 +11,7 @@ SB_BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config
   libboost-dev libspdlog-dev libfmt-dev libspandsp-dev libopus-dev libspeexdsp-dev
   libsndfile1-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libsrtp2-dev
-  libdpdk-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libdpdk-dev liburing-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Real peers and tools the tests drive, and clang for the libFuzzer targets.
 SB_TEST_PACKAGES=(

@@ -38,6 +38,10 @@ class PacketIo {
   // Nothing arrived: wait up to `max_ns` for traffic (sockets block in
   // epoll; DPDK pauses briefly). Busy-polling workers pass 0.
   virtual void idle(std::int64_t max_ns) noexcept = 0;
+
+  // The worker is about to end: release what only its thread can release
+  // (an io_uring ring's requests hold the ports' sockets).
+  virtual void shutdown() noexcept {}
 };
 
 }  // namespace sb::dataplane

@@ -1,5 +1,7 @@
 #include "dataplane/io/socket_io.hpp"
 
+#include "dataplane/io/udp_tx.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -30,15 +32,7 @@ Result<std::unique_ptr<SocketIo>> SocketIo::create(const SocketIoConfig& cfg) {
   std::unique_ptr<SocketIo> io(new SocketIo(cfg));
   io->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (io->epoll_fd_ < 0) return io_error(std::string("epoll_create1: ") + std::strerror(errno));
-  if (cfg.raw_tx) {
-    // IPPROTO_RAW implies IP_HDRINCL; without CAP_NET_RAW this fails and the
-    // per-port sockets send instead.
-    io->raw_fd_ = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-    if (io->raw_fd_ >= 0) {
-      int big = 4 << 20;
-      ::setsockopt(io->raw_fd_, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-    }
-  }
+  if (cfg.raw_tx) io->raw_fd_ = open_raw_udp_tx_socket();
   return io;
 }
 
@@ -159,115 +153,9 @@ std::size_t SocketIo::rx_burst(Packet* pkts, std::size_t max) noexcept {
 }
 
 std::size_t SocketIo::tx_burst(Packet* pkts, std::size_t n) noexcept {
-  return raw_fd_ >= 0 ? tx_raw(pkts, n) : tx_sockets(pkts, n);
-}
-
-namespace {
-std::uint32_t csum_add(std::uint32_t sum, const std::uint8_t* p, std::size_t len) noexcept {
-  for (; len > 1; len -= 2, p += 2) sum += static_cast<std::uint32_t>(p[0] << 8 | p[1]);
-  if (len) sum += static_cast<std::uint32_t>(p[0] << 8);
-  return sum;
-}
-std::uint16_t csum_fold(std::uint32_t sum) noexcept {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum);
-}
-}  // namespace
-
-// The whole burst in one sendmmsg on the raw socket: IPv4 and UDP headers
-// are written into the headroom in front of each payload. The kernel fills
-// in the IPv4 checksum and identification; the UDP checksum is ours.
-std::size_t SocketIo::tx_raw(Packet* pkts, std::size_t n) noexcept {
-  mmsghdr msgs[kMaxBatch];
-  iovec iov[kMaxBatch];
-  sockaddr_in to[kMaxBatch];
-  std::size_t sent = 0;
-  for (std::size_t base = 0; base < n; base += kMaxBatch) {
-    const std::size_t k = std::min<std::size_t>(kMaxBatch, n - base);
-    for (std::size_t i = 0; i < k; ++i) {
-      Packet& p = pkts[base + i];
-      auto* ip = reinterpret_cast<iphdr*>(p.data - sizeof(iphdr) - sizeof(udphdr));
-      auto* udp = reinterpret_cast<udphdr*>(p.data - sizeof(udphdr));
-      const std::uint16_t udp_len = static_cast<std::uint16_t>(sizeof(udphdr) + p.len);
-      ip->version = 4;
-      ip->ihl = 5;
-      ip->tos = 46 << 2;  // DSCP EF, as voice is marked
-      ip->tot_len = htons(static_cast<std::uint16_t>(sizeof(iphdr) + udp_len));
-      ip->id = 0;
-      ip->frag_off = htons(IP_DF);
-      ip->ttl = 64;
-      ip->protocol = IPPROTO_UDP;
-      ip->check = 0;
-      ip->saddr = htonl(cfg_.bind_ip);
-      ip->daddr = htonl(p.dst.ip);
-      udp->source = htons(p.local_port);
-      udp->dest = htons(p.dst.port);
-      udp->len = htons(udp_len);
-      udp->check = 0;
-      std::uint32_t sum = csum_add(0, reinterpret_cast<const std::uint8_t*>(&ip->saddr), 8);
-      sum += IPPROTO_UDP + udp_len;
-      sum = csum_add(sum, reinterpret_cast<const std::uint8_t*>(udp), udp_len);
-      const std::uint16_t c = csum_fold(sum);
-      udp->check = htons(c == 0 ? 0xffff : c);
-      iov[i] = {ip, sizeof(iphdr) + udp_len};
-      to[i] = {};
-      to[i].sin_family = AF_INET;
-      to[i].sin_addr.s_addr = ip->daddr;
-      msgs[i] = {};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &to[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    }
-    std::size_t done = 0;
-    while (done < k) {
-      const int r = ::sendmmsg(raw_fd_, msgs + done, static_cast<unsigned>(k - done), MSG_DONTWAIT);
-      if (r <= 0) break;
-      done += static_cast<std::size_t>(r);
-    }
-    sent += done;
-    send_errors_ += k - done;
-  }
+  const std::size_t sent = raw_fd_ >= 0 ? send_raw_burst(raw_fd_, cfg_.bind_ip, pkts, n, send_errors_)
+                                        : send_per_port_burst(port_fd_, pkts, n, send_errors_);
   release(pkts, n);
-  return sent;
-}
-
-std::size_t SocketIo::tx_sockets(Packet* pkts, std::size_t n) noexcept {
-  std::size_t sent = 0;
-  mmsghdr msgs[kMaxBatch];
-  iovec iov[kMaxBatch];
-  sockaddr_in to[kMaxBatch];
-  std::size_t i = 0;
-  while (i < n) {
-    // A run of packets leaving from the same port goes in one sendmmsg.
-    const std::uint16_t port = pkts[i].local_port;
-    std::size_t run = 0;
-    while (i + run < n && run < static_cast<std::size_t>(kMaxBatch) && pkts[i + run].local_port == port) {
-      Packet& p = pkts[i + run];
-      iov[run] = {p.data, p.len};
-      to[run] = {};
-      to[run].sin_family = AF_INET;
-      to[run].sin_port = htons(p.dst.port);
-      to[run].sin_addr.s_addr = htonl(p.dst.ip);
-      msgs[run] = {};
-      msgs[run].msg_hdr.msg_iov = &iov[run];
-      msgs[run].msg_hdr.msg_iovlen = 1;
-      msgs[run].msg_hdr.msg_name = &to[run];
-      msgs[run].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-      ++run;
-    }
-    const int fd = port_fd_[port];
-    std::size_t done = 0;
-    while (fd >= 0 && done < run) {
-      const int k = ::sendmmsg(fd, msgs + done, static_cast<unsigned>(run - done), MSG_DONTWAIT);
-      if (k <= 0) break;  // EAGAIN (socket buffer full) or an error: the rest is dropped
-      done += static_cast<std::size_t>(k);
-    }
-    sent += done;
-    send_errors_ += run - done;
-    release(pkts + i, run);
-    i += run;
-  }
   return sent;
 }
 

@@ -56,8 +56,6 @@ class SocketIo final : public PacketIo {
   std::uint8_t* buffer(std::uint32_t i) noexcept { return storage_.get() + static_cast<std::size_t>(i) * kBufferSize; }
 
   SocketIoConfig cfg_;
-  std::size_t tx_raw(Packet* pkts, std::size_t n) noexcept;
-  std::size_t tx_sockets(Packet* pkts, std::size_t n) noexcept;
 
   int epoll_fd_ = -1;
   int raw_fd_ = -1;

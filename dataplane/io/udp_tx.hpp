@@ -1,0 +1,30 @@
+// Sending a burst of UDP packets from the kernel-socket backends: either
+// one sendmmsg on a raw IPv4 socket (IPv4 and UDP headers written into the
+// headroom in front of each payload), or one sendmmsg per run of packets
+// leaving from the same port's socket. Shared by the epoll and io_uring
+// receive paths (socket_io.hpp, uring_io.hpp), which differ only in how
+// packets come in.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/packet.hpp"
+
+namespace sb::dataplane {
+
+// Room the raw path needs in front of each payload.
+inline constexpr std::size_t kUdpTxHeadroom = 28;  // IPv4 (20) + UDP (8)
+
+// Opens the raw socket; -1 when the process lacks CAP_NET_RAW.
+int open_raw_udp_tx_socket() noexcept;
+
+// Both return how many were handed to the kernel; the rest count in
+// `errors`. Neither releases the buffers.
+std::size_t send_raw_burst(int raw_fd, std::uint32_t src_ip, Packet* pkts, std::size_t n,
+                           std::uint64_t& errors) noexcept;
+std::size_t send_per_port_burst(const std::vector<int>& port_fd, Packet* pkts, std::size_t n,
+                                std::uint64_t& errors) noexcept;
+
+}  // namespace sb::dataplane
