@@ -6,7 +6,12 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
 
 namespace sb::dataplane {
 
@@ -23,6 +28,22 @@ std::uint16_t csum_fold(std::uint32_t sum) noexcept {
   return static_cast<std::uint16_t>(~sum);
 }
 }  // namespace
+
+Result<int> open_media_socket(std::uint32_t ip, std::uint16_t port, int receive_buffer_bytes) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return io_error(std::string("socket: ") + std::strerror(errno));
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof(int));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(ip);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return io_error("bind to port " + std::to_string(port) + ": " + std::strerror(e));
+  }
+  return fd;
+}
 
 int open_raw_udp_tx_socket() noexcept {
   // IPPROTO_RAW implies IP_HDRINCL; without CAP_NET_RAW this fails and the

@@ -1,4 +1,5 @@
-// Sending a burst of UDP packets from the kernel-socket backends: either
+// The kernel-socket backends' shared socket work: opening a media port's
+// socket, and sending a burst of UDP packets: either
 // one sendmmsg on a raw IPv4 socket (IPv4 and UDP headers written into the
 // headroom in front of each payload), or one sendmmsg per run of packets
 // leaving from the same port's socket. Shared by the epoll and io_uring
@@ -10,12 +11,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/status.hpp"
 #include "dataplane/packet.hpp"
 
 namespace sb::dataplane {
 
 // Room the raw path needs in front of each payload.
 inline constexpr std::size_t kUdpTxHeadroom = 28;  // IPv4 (20) + UDP (8)
+
+// A media port's non-blocking UDP socket, bound to ip:port (host order).
+// Errors: io-error with the OS's reason.
+Result<int> open_media_socket(std::uint32_t ip, std::uint16_t port, int receive_buffer_bytes);
 
 // Opens the raw socket; -1 when the process lacks CAP_NET_RAW.
 int open_raw_udp_tx_socket() noexcept;

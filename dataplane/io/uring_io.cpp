@@ -160,18 +160,9 @@ bool UringIo::arm(std::uint16_t port) noexcept {
 Status UringIo::open_port(std::uint16_t port) {
   if (!ready()) return unavailable("io_uring could not be set up on the worker thread");
   if (port_fd_[port] >= 0) return already_exists("port " + std::to_string(port) + " is already open");
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return io_error(std::string("socket: ") + std::strerror(errno));
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg_.receive_buffer_bytes, sizeof(int));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(cfg_.bind_ip);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return io_error("bind to port " + std::to_string(port) + ": " + std::strerror(e));
-  }
+  auto bound = open_media_socket(cfg_.bind_ip, port, cfg_.receive_buffer_bytes);
+  if (!bound) return bound.status();
+  const int fd = *bound;
   port_fd_[port] = fd;
   ++generation_[port];
   if (!arm(port)) {
