@@ -47,6 +47,7 @@ LegSetup to_setup(const LegRequest& r, std::uint16_t port, std::uint16_t rtcp_po
   s.clock_rate = r.clock_rate;
   s.telephone_event_pt = r.telephone_event_pt;
   s.media_timeout_ms = r.media_timeout_ms;
+  s.media = r.media;
   return s;
 }
 

@@ -74,6 +74,7 @@ struct LegRequest {
   std::uint32_t clock_rate = 8000;
   std::uint8_t telephone_event_pt = 0;
   std::uint32_t media_timeout_ms = 0;
+  LegMediaSetup media;                 // in-band DTMF detection, DTMF suppression
 };
 
 struct SessionInfo {

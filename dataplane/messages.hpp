@@ -8,6 +8,7 @@
 
 #include "dataplane/packet.hpp"
 #include "dataplane/session/leg.hpp"
+#include "dataplane/session/leg_media.hpp"
 
 namespace sb::dataplane {
 
@@ -35,6 +36,7 @@ struct LegSetup {
   std::uint32_t clock_rate = 8000;     // of the stream sent to this leg
   std::uint8_t telephone_event_pt = 0; // RFC 4733 events received on this leg are reported
   std::uint32_t media_timeout_ms = 0;  // 0: no timeout
+  LegMediaSetup media;                 // in-band DTMF detection / DTMF suppression
 };
 
 struct Command {
@@ -67,7 +69,7 @@ struct Event {
     kFirstPacket,     // the leg received its first accepted RTP packet
     kSourceLatched,   // NAT learning: a new source won (address in `endpoint`)
     kMediaTimeout,    // no RTP for the leg's timeout
-    kDtmf,            // an RFC 4733 digit ended (digit, duration)
+    kDtmf,            // a digit ended (digit, duration, dtmf_source)
     kStats,
   };
   Kind kind = kSessionCreated;
@@ -77,6 +79,8 @@ struct Event {
   Endpoint endpoint;
   char digit = 0;
   std::uint32_t duration_ms = 0;
+  enum DtmfSource : std::uint8_t { kRfc4733, kInband };
+  DtmfSource dtmf_source = kRfc4733;
   LegStats stats{};
   char error[64] = {};
 };

@@ -25,6 +25,7 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       counters_(counters),
       clock_(clock),
       legs_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      media_(static_cast<std::size_t>(cfg.max_sessions) * 2),
       slot_ids_(cfg.max_sessions, 0),
       port_map_(65536, 0),
       timers_(static_cast<std::size_t>(cfg.max_sessions) * 2),
@@ -178,6 +179,13 @@ Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noex
       ev.duration_ms = r.digit.duration_ms;
       emit(ev);
     }
+    // Suppression: the event was reported here; the far end never sees it.
+    if (SB_UNLIKELY(leg.media) && media_[&leg - legs_.data()]->setup().suppress_dtmf) {
+      drop(DropReason::kDtmfSuppressed);
+      return Action::kDrop;
+    }
+  } else if (SB_UNLIKELY(leg.media)) {
+    on_leg_audio(leg, h, p, now_ns);
   }
   if (SB_UNLIKELY(leg.mode == LegMode::kInactive || leg.mode == LegMode::kSendOnly)) {
     drop(DropReason::kLegInactive);
@@ -196,13 +204,32 @@ Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noex
   std::uint32_t ts;
   out.out.map(h.ssrc, h.sequence, h.timestamp, now_ns, seq, ts);
   rtp::rewrite_rtp(p.data, seq, ts, out.out.ssrc);
-  p.dirty = Packet::kRtpHeaderOnly;
+  // A leg with media work may have rewritten the audio (suppression).
+  p.dirty = leg.media ? Packet::kAnything : Packet::kRtpHeaderOnly;
   ++out.out.packets;
   out.out.octets += h.payload_size;
   p.dst = out.accepted;
   p.local_port = out.local_port;
   ++relayed_rtp_;
   return Action::kForward;
+}
+
+// In-band DTMF on a relayed leg: decode, detect, and with suppression mute
+// the audio (delayed by a packet) before it is relayed.
+void Worker::on_leg_audio(Leg& leg, const rtp::RtpHeader& h, Packet& p, std::int64_t now_ns) noexcept {
+  LegMedia& media = *media_[&leg - legs_.data()];
+  if (h.payload_type != media.setup().audio_pt || h.payload_size == 0) return;
+  ivr::DtmfDigit digits[LegMedia::kMaxDigitsPerPacket];
+  const std::size_t n =
+      media.on_audio(std::span<std::uint8_t>(p.data + h.header_size, h.payload_size), digits, *media_scratch_);
+  if (!media.setup().inband_dtmf) return;
+  for (std::size_t i = 0; i < n; ++i) {
+    Event ev = leg_event(Event::kDtmf, leg, now_ns);
+    ev.digit = digits[i].digit;
+    ev.duration_ms = digits[i].duration_ms();
+    ev.dtmf_source = Event::kInband;
+    emit(ev);
+  }
 }
 
 namespace {
@@ -324,7 +351,19 @@ bool Worker::session_matches(SessionId id) const noexcept {
   return slot < slot_ids_.size() && slot_ids_[slot] == id;
 }
 
-void Worker::setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept {
+bool Worker::setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept {
+  const std::size_t index_for_media = static_cast<std::size_t>(&leg - legs_.data());
+  if (s.media.any()) {
+    // A control command, not the packet path: the decoder and detector are
+    // allocated here once per leg.
+    auto m = LegMedia::create(s.media);
+    if (!m) return false;
+    media_[index_for_media] = std::move(*m);
+    leg.media = true;
+  } else {
+    media_[index_for_media].reset();
+    leg.media = false;
+  }
   leg.mode = s.mode;
   leg.telephone_event_pt = s.telephone_event_pt;
   leg.out.clock_rate = s.clock_rate ? s.clock_rate : 8000;
@@ -337,6 +376,7 @@ void Worker::setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcep
     timers_.schedule(index, now_ns + (leg.media_timeout_ns > 0 ? leg.media_timeout_ns : kDtmfPollNs));
   else
     timers_.cancel(index);
+  return true;
 }
 
 void Worker::execute(const Command& c) noexcept {
@@ -371,6 +411,11 @@ void Worker::create_session(const Command& c) noexcept {
     if (s.local_port == 0 || port_map_[s.local_port] != 0 || (s.local_rtcp_port && port_map_[s.local_rtcp_port] != 0))
       return fail(c, "local port missing or in use");
   }
+  for (const LegSetup& s : c.legs) {
+    if (s.media.any() && s.media.suppress_dtmf && s.media.codec != codecs::CodecId::kPcmu &&
+        s.media.codec != codecs::CodecId::kPcma)
+      return fail(c, "DTMF suppression needs G.711 on the leg");
+  }
   // Open every port first, so a failure leaves nothing half made.
   std::uint16_t opened[4];
   int n_opened = 0;
@@ -399,7 +444,8 @@ void Worker::create_session(const Command& c) noexcept {
     ssrc_seed_ ^= ssrc_seed_ >> 17;
     ssrc_seed_ ^= ssrc_seed_ << 5;
     leg.out.ssrc = c.legs[k].output_ssrc ? c.legs[k].output_ssrc : ssrc_seed_;
-    setup_leg(leg, c.legs[k], now);
+    // Checked before any port was opened (below the loop would be too late).
+    (void)setup_leg(leg, c.legs[k], now);
     port_map_[leg.local_port] = 2 * slot + k + 1;
     if (leg.local_rtcp_port) port_map_[leg.local_rtcp_port] = (2 * slot + k + 1) | kRtcpPortFlag;
   }
@@ -417,7 +463,7 @@ void Worker::create_session(const Command& c) noexcept {
 void Worker::update_leg(const Command& c) noexcept {
   if (!session_matches(c.session) || c.leg > 1) return fail(c, "no such session or leg");
   Leg& leg = legs_[2 * session_slot(c.session) + c.leg];
-  setup_leg(leg, c.legs[c.leg], clock_.now().count());
+  if (!setup_leg(leg, c.legs[c.leg], clock_.now().count())) return fail(c, "cannot set up the leg's media work");
 }
 
 void Worker::delete_session(const Command& c) noexcept {
@@ -426,6 +472,7 @@ void Worker::delete_session(const Command& c) noexcept {
   for (std::uint32_t k = 0; k < 2; ++k) {
     Leg& leg = legs_[2 * slot + k];
     timers_.cancel(2 * slot + k);
+    media_[2 * slot + k].reset();
     port_map_[leg.local_port] = 0;
     io_.close_port(leg.local_port);
     if (leg.local_rtcp_port) {

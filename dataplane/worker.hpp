@@ -20,6 +20,7 @@
 #include "dataplane/counters.hpp"
 #include "dataplane/io/packet_io.hpp"
 #include "dataplane/messages.hpp"
+#include "dataplane/rtp/rtp.hpp"
 #include "dataplane/session/leg.hpp"
 #include "dataplane/timer_wheel.hpp"
 
@@ -71,7 +72,9 @@ class Worker {
   Event leg_event(Event::Kind kind, const Leg& leg, std::int64_t now_ns) const noexcept;
   LegStats leg_stats(const Leg& leg, std::int64_t now_ns) const noexcept;
   void on_timer(std::uint32_t leg_index, std::int64_t now_ns) noexcept;
-  void setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept;
+  // False (nothing changed) when the leg's media work cannot be set up.
+  bool setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept;
+  void on_leg_audio(Leg& leg, const rtp::RtpHeader& h, Packet& p, std::int64_t now_ns) noexcept;
   bool session_matches(SessionId id) const noexcept;
 
   WorkerConfig cfg_;
@@ -81,6 +84,9 @@ class Worker {
   DataplaneCounters& counters_;
   const Clock& clock_;
   std::vector<Leg> legs_;               // 2 per session slot: 2k and 2k+1
+  // Per leg, only for legs whose setup asks for audio work (Leg::media).
+  std::vector<std::unique_ptr<LegMedia>> media_;
+  std::unique_ptr<LegMedia::Scratch> media_scratch_ = std::make_unique<LegMedia::Scratch>();
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
   // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.
   std::vector<std::uint32_t> port_map_;

@@ -78,6 +78,9 @@ class DtmfDetector {
   void reset() noexcept;
 
   char active_digit() const noexcept { return digit_; }
+  // A digit is on, or the last block looked like one (not yet confirmed):
+  // what DTMF suppression mutes on.
+  bool tone_present() const noexcept { return digit_ != 0 || candidate_ != 0; }
   std::uint64_t samples_processed() const noexcept { return position_; }
   std::uint64_t dropped_reports() const noexcept { return dropped_reports_; }
 

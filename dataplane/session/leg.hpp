@@ -81,6 +81,7 @@ struct Leg {
   bool first_packet_seen = false;
   bool latched_event_pending = false;
   bool timeout_reported = false;
+  bool media = false;                // has a LegMedia (in-band DTMF, suppression)
 
   // Addressing.
   Endpoint accepted;                 // media is taken from and sent to here
