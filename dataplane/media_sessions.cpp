@@ -70,6 +70,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
 
   std::unique_ptr<Dataplane> dp(new Dataplane(cfg, clock));
   dp->counters_ = std::make_unique<DataplaneCounters>(nworkers);
+  if (cfg.recorder) dp->recorder_ = std::make_unique<recording::RecorderService>(*cfg.recorder, nworkers, clock);
   dp->workers_.resize(nworkers);
 #ifdef SB_HAVE_DPDK
   std::shared_ptr<DpdkPort> dpdk_port;
@@ -102,6 +103,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     slot.events = std::make_unique<SpscRing<Event>>(cfg.event_ring);
     WorkerConfig wc;
     wc.index = static_cast<std::uint32_t>(w);
+    if (dp->recorder_) wc.recorder_tap = &dp->recorder_->tap(w);
     wc.max_sessions = cfg.max_sessions_per_worker;
     wc.busy_poll = cfg.busy_poll;
     slot.worker = std::make_unique<Worker>(wc, *slot.io, *slot.commands, *slot.events, *dp->counters_, clock);
@@ -250,6 +252,50 @@ Status MediaSessions::update(SessionId id, int leg, const LegRequest& r) {
   c.session = id;
   c.leg = static_cast<std::uint8_t>(leg);
   c.legs[leg] = to_setup(r, l->pairs[leg], dp_.cfg_.rtcp_mux ? 0 : static_cast<std::uint16_t>(l->pairs[leg] + 1));
+  return send(session_worker(id), c);
+}
+
+Result<recording::RecordingId> MediaSessions::start_recording(SessionId id, recording::RecordingSpec spec,
+                                                              const RecordLeg (&legs)[2]) {
+  if (!dp_.recorder_) return failed_precondition("this dataplane has no recorder");
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kStartRecording;
+  c.session = id;
+  c.recording.channels = static_cast<std::uint8_t>(spec.channels);
+  c.recording.sample_rate = spec.sample_rate;
+  c.recording.legs[0] = legs[0];
+  c.recording.legs[1] = legs[1];
+  // The recorder publishes the recording before the worker hears of it
+  // (the command ring orders the two), so its first frame finds the file.
+  auto rec = dp_.recorder_->start(std::move(spec));
+  if (!rec) return rec.status();
+  c.recording.id = *rec;
+  SB_RETURN_IF_ERROR(send(session_worker(id), c));
+  return *rec;
+}
+
+Status MediaSessions::pause_recording(SessionId id) {
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kPauseRecording;
+  c.session = id;
+  return send(session_worker(id), c);
+}
+
+Status MediaSessions::resume_recording(SessionId id) {
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kResumeRecording;
+  c.session = id;
+  return send(session_worker(id), c);
+}
+
+Status MediaSessions::stop_recording(SessionId id) {
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kStopRecording;
+  c.session = id;
   return send(session_worker(id), c);
 }
 

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "dataplane/counters.hpp"
 #include "dataplane/io/packet_io.hpp"
 #include "dataplane/messages.hpp"
+#include "dataplane/recording/recorder.hpp"
 #include "dataplane/worker.hpp"
 
 namespace sb::dataplane {
@@ -64,6 +66,8 @@ struct DataplaneConfig {
   std::size_t command_ring = 1024;
   std::size_t event_ring = 8192;
   DpdkConfig dpdk;
+  // Set: the dataplane runs a recorder (writer threads) its workers tap.
+  std::optional<recording::RecorderService::Options> recorder;
 };
 
 struct LegRequest {
@@ -102,6 +106,17 @@ class MediaSessions {
   Status set_mode(SessionId id, int leg, LegMode mode);
   Status remove(SessionId id);
   Status request_stats(SessionId id);
+
+  // Records a session: leg 0 on the left channel, leg 1 on the right (or
+  // mixed), as each side is heard after DTMF suppression. `legs` names each
+  // leg's audio payload type and codec. The file's progress and end come
+  // from recorder()->poll_event(). Errors: failed-precondition without a
+  // recorder, not-found, the recorder's own (name, limits), unavailable.
+  Result<recording::RecordingId> start_recording(SessionId id, recording::RecordingSpec spec,
+                                                 const RecordLeg (&legs)[2]);
+  Status pause_recording(SessionId id);   // card-number capture: the stretch becomes silence
+  Status resume_recording(SessionId id);
+  Status stop_recording(SessionId id);
   std::size_t poll_events(std::span<Event> out) noexcept;
   std::size_t active() const noexcept { return live_.size(); }
 
@@ -138,6 +153,8 @@ class Dataplane {
 
   MediaSessions& sessions() noexcept { return sessions_; }
   const DataplaneCounters& counters() const noexcept { return *counters_; }
+  // Null unless DataplaneConfig::recorder was set.
+  recording::RecorderService* recorder() noexcept { return recorder_.get(); }
   std::size_t workers() const noexcept { return workers_.size(); }
   const DataplaneConfig& config() const noexcept { return cfg_; }
   void stop();
@@ -156,6 +173,8 @@ class Dataplane {
   DataplaneConfig cfg_;
   const Clock& clock_;
   std::unique_ptr<DataplaneCounters> counters_;
+  // Before workers_: destroyed after them, so no worker outlives its tap.
+  std::unique_ptr<recording::RecorderService> recorder_;
   std::vector<WorkerSlot> workers_;
   MediaSessions sessions_;
   std::atomic<bool> stop_{false};

@@ -9,6 +9,7 @@
 #include "dataplane/packet.hpp"
 #include "dataplane/session/leg.hpp"
 #include "dataplane/session/leg_media.hpp"
+#include "dataplane/session/session_recording.hpp"
 
 namespace sb::dataplane {
 
@@ -46,11 +47,16 @@ struct Command {
     kSetLegMode,      // legs[leg].mode only
     kDeleteSession,
     kRequestStats,    // answered with one kStats event per leg
+    kStartRecording,  // `recording` (the recorder already knows the id)
+    kPauseRecording,
+    kResumeRecording,
+    kStopRecording,
   };
   Kind kind = kCreateSession;
   std::uint8_t leg = 0;
   SessionId session = 0;
   LegSetup legs[2];
+  RecordingSetup recording;
 };
 
 struct LegStats {

@@ -26,6 +26,7 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       clock_(clock),
       legs_(static_cast<std::size_t>(cfg.max_sessions) * 2),
       media_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      recordings_(cfg.max_sessions),
       slot_ids_(cfg.max_sessions, 0),
       port_map_(65536, 0),
       timers_(static_cast<std::size_t>(cfg.max_sessions) * 2),
@@ -43,6 +44,10 @@ void Worker::run(const std::atomic<bool>& stop) {
   // Drain what is left so deletes issued at shutdown still close ports.
   Command c;
   while (commands_.try_pop(c)) execute(c);
+  // Recordings still running are closed properly (their last frames, then
+  // stop), so the recorder finishes them as complete files.
+  const std::int64_t now = clock_.now().count();
+  while (!recording_slots_.empty()) end_recording(recording_slots_.back(), now);
   io_.shutdown();
 }
 
@@ -61,6 +66,7 @@ std::size_t Worker::poll_once() {
     }
   }
   timers_.advance(now, [this, now](std::uint32_t id) { on_timer(id, now); });
+  for (std::uint32_t slot : recording_slots_) recordings_[slot]->tick(now);
   return n;
 }
 
@@ -187,6 +193,11 @@ Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noex
   } else if (SB_UNLIKELY(leg.media)) {
     on_leg_audio(leg, h, p, now_ns);
   }
+  // Recorded as the far end hears it: after suppression.
+  if (SB_UNLIKELY(leg.recorded))
+    recordings_[(&leg - legs_.data()) / 2]->on_audio(
+        leg.index, h.payload_type, std::span<const std::uint8_t>(p.data + h.header_size, h.payload_size),
+        *media_scratch_);
   if (SB_UNLIKELY(leg.mode == LegMode::kInactive || leg.mode == LegMode::kSendOnly)) {
     drop(DropReason::kLegInactive);
     return Action::kDrop;
@@ -389,6 +400,10 @@ void Worker::execute(const Command& c) noexcept {
       legs_[2 * session_slot(c.session) + c.leg].mode = c.legs[c.leg].mode;
       break;
     case Command::kDeleteSession: delete_session(c); break;
+    case Command::kStartRecording:
+    case Command::kPauseRecording:
+    case Command::kResumeRecording:
+    case Command::kStopRecording: recording_command(c); break;
     case Command::kRequestStats: {
       if (!session_matches(c.session)) return fail(c, "no such session");
       const std::int64_t now = clock_.now().count();
@@ -466,9 +481,52 @@ void Worker::update_leg(const Command& c) noexcept {
   if (!setup_leg(leg, c.legs[c.leg], clock_.now().count())) return fail(c, "cannot set up the leg's media work");
 }
 
+void Worker::end_recording(std::uint32_t slot, std::int64_t now_ns) noexcept {
+  if (!recordings_[slot]) return;
+  recordings_[slot]->stop(now_ns);
+  recordings_[slot].reset();
+  std::erase(recording_slots_, slot);
+  legs_[2 * slot].recorded = legs_[2 * slot + 1].recorded = false;
+}
+
+void Worker::recording_command(const Command& c) noexcept {
+  const std::int64_t now = clock_.now().count();
+  if (c.kind == Command::kStartRecording) {
+    if (!cfg_.recorder_tap) return fail(c, "this dataplane has no recorder");
+    if (!session_matches(c.session)) {
+      // The recorder opened the file already: close it, empty.
+      cfg_.recorder_tap->stop(c.recording.id, 0);
+      return fail(c, "no such session");
+    }
+    const std::uint32_t slot = session_slot(c.session);
+    if (recordings_[slot]) {
+      cfg_.recorder_tap->stop(c.recording.id, 0);
+      return fail(c, "the session is already being recorded");
+    }
+    // A control command: the decoders are allocated here, once.
+    auto r = SessionRecording::create(c.recording, *cfg_.recorder_tap, now);
+    if (!r) {
+      cfg_.recorder_tap->stop(c.recording.id, 0);
+      return fail(c, "cannot set up the recording's decoders");
+    }
+    recordings_[slot] = std::move(*r);
+    recording_slots_.push_back(slot);
+    legs_[2 * slot].recorded = legs_[2 * slot + 1].recorded = true;
+    return;
+  }
+  if (!session_matches(c.session) || !recordings_[session_slot(c.session)]) return fail(c, "no recording on that session");
+  const std::uint32_t slot = session_slot(c.session);
+  switch (c.kind) {
+    case Command::kPauseRecording: recordings_[slot]->pause(); break;
+    case Command::kResumeRecording: recordings_[slot]->resume(); break;
+    default: end_recording(slot, now); break;
+  }
+}
+
 void Worker::delete_session(const Command& c) noexcept {
   if (!session_matches(c.session)) return fail(c, "no such session");
   const std::uint32_t slot = session_slot(c.session);
+  end_recording(slot, clock_.now().count());
   for (std::uint32_t k = 0; k < 2; ++k) {
     Leg& leg = legs_[2 * slot + k];
     timers_.cancel(2 * slot + k);

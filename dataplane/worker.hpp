@@ -33,6 +33,7 @@ struct WorkerConfig {
   bool busy_poll = false;             // spin instead of idling in epoll
   std::int64_t idle_ns = 1'000'000;   // socket backend: epoll wait when idle
   std::size_t commands_per_loop = 16;
+  recording::RecorderTap* recorder_tap = nullptr;  // none: recording commands fail
 };
 
 class Worker {
@@ -67,6 +68,8 @@ class Worker {
   void create_session(const Command& c) noexcept;
   void update_leg(const Command& c) noexcept;
   void delete_session(const Command& c) noexcept;
+  void recording_command(const Command& c) noexcept;
+  void end_recording(std::uint32_t slot, std::int64_t now_ns) noexcept;
   void emit(const Event& e) noexcept;
   void fail(const Command& c, const char* why) noexcept;
   Event leg_event(Event::Kind kind, const Leg& leg, std::int64_t now_ns) const noexcept;
@@ -87,6 +90,9 @@ class Worker {
   // Per leg, only for legs whose setup asks for audio work (Leg::media).
   std::vector<std::unique_ptr<LegMedia>> media_;
   std::unique_ptr<LegMedia::Scratch> media_scratch_ = std::make_unique<LegMedia::Scratch>();
+  // Per session slot, for recorded sessions; and the slots ticking now.
+  std::vector<std::unique_ptr<SessionRecording>> recordings_;
+  std::vector<std::uint32_t> recording_slots_;
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
   // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.
   std::vector<std::uint32_t> port_map_;

@@ -82,6 +82,7 @@ struct Leg {
   bool latched_event_pending = false;
   bool timeout_reported = false;
   bool media = false;                // has a LegMedia (in-band DTMF, suppression)
+  bool recorded = false;             // its session is being recorded
 
   // Addressing.
   Endpoint accepted;                 // media is taken from and sent to here

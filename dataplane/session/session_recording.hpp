@@ -1,0 +1,81 @@
+// Recording a relayed call inside the worker: each leg's relayed audio (as
+// the other side hears it, so after DTMF suppression) is decoded into a
+// short per-leg buffer, and every 20 ms of the worker's clock one frame —
+// caller left, agent right, or both mixed — goes to the recorder's ring for
+// this worker (dataplane/recording/recorder.hpp). The writer thread does
+// the encoding and the disk; the worker never waits for either.
+//
+// Timing: frames are cut on the worker's clock, not on packet arrival, so
+// the two channels stay aligned and a silent or lost leg becomes silence.
+// A leg's buffer holds at most four frames; beyond that (a sender running
+// fast, or a burst after a stall) its oldest audio is dropped so the
+// recording never drifts behind the call.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "codecs/codec.hpp"
+#include "codecs/resampler.hpp"
+#include "common/status.hpp"
+#include "dataplane/recording/recorder.hpp"
+#include "dataplane/session/leg_media.hpp"
+
+namespace sb::dataplane {
+
+struct RecordLeg {
+  std::uint8_t audio_pt = 0;
+  codecs::CodecId codec = codecs::CodecId::kPcmu;
+  int sample_rate = 0;                 // 0: the codec's default
+};
+
+struct RecordingSetup {
+  recording::RecordingId id = 0;
+  std::uint8_t channels = 2;           // 2: leg 0 left, leg 1 right; 1: mixed
+  int sample_rate = 8000;              // 8000 or 16000, as the recording
+  RecordLeg legs[2];
+};
+
+class SessionRecording {
+ public:
+  static constexpr std::int64_t kFrameNs = 20'000'000;
+
+  // Errors: invalid-argument (channels, rate), or a codec the decoder refuses.
+  static Result<std::unique_ptr<SessionRecording>> create(const RecordingSetup& setup, recording::RecorderTap& tap,
+                                                          std::int64_t now_ns);
+
+  recording::RecordingId id() const noexcept { return setup_.id; }
+  // A relayed payload of leg 0 or 1 (other payload types are ignored).
+  void on_audio(int leg, std::uint8_t payload_type, std::span<const std::uint8_t> payload,
+                LegMedia::Scratch& scratch) noexcept;
+  // Cuts the frames due by `now_ns` and hands them to the recorder.
+  void tick(std::int64_t now_ns) noexcept;
+  void pause() noexcept;
+  void resume() noexcept;
+  // Final frames up to now, then the stop that closes the file.
+  void stop(std::int64_t now_ns) noexcept;
+
+ private:
+  struct Channel {
+    std::optional<codecs::Decoder> decoder;
+    std::optional<codecs::Resampler> resample;
+    std::array<std::int16_t, 4 * 320> fifo{};  // four frames at 16 kHz
+    std::size_t head = 0, size = 0;
+    void push(std::span<const std::int16_t> pcm) noexcept;
+    void pop(std::span<std::int16_t> out) noexcept;  // pads with silence
+  };
+  SessionRecording(const RecordingSetup& setup, recording::RecorderTap& tap, std::int64_t now_ns);
+
+  RecordingSetup setup_;
+  recording::RecorderTap& tap_;
+  std::array<Channel, 2> legs_;
+  std::int64_t next_frame_ns_;
+  std::uint64_t tick_ = 0;
+  bool paused_ = false;
+  std::size_t frame_samples_;          // per channel
+};
+
+}  // namespace sb::dataplane
