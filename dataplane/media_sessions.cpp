@@ -275,29 +275,17 @@ Result<recording::RecordingId> MediaSessions::start_recording(SessionId id, reco
   return *rec;
 }
 
-Status MediaSessions::pause_recording(SessionId id) {
+Status MediaSessions::session_command(SessionId id, Command::Kind kind) {
   if (!find(id)) return not_found("no media session " + std::to_string(id));
   Command c;
-  c.kind = Command::kPauseRecording;
+  c.kind = kind;
   c.session = id;
   return send(session_worker(id), c);
 }
 
-Status MediaSessions::resume_recording(SessionId id) {
-  if (!find(id)) return not_found("no media session " + std::to_string(id));
-  Command c;
-  c.kind = Command::kResumeRecording;
-  c.session = id;
-  return send(session_worker(id), c);
-}
-
-Status MediaSessions::stop_recording(SessionId id) {
-  if (!find(id)) return not_found("no media session " + std::to_string(id));
-  Command c;
-  c.kind = Command::kStopRecording;
-  c.session = id;
-  return send(session_worker(id), c);
-}
+Status MediaSessions::pause_recording(SessionId id) { return session_command(id, Command::kPauseRecording); }
+Status MediaSessions::resume_recording(SessionId id) { return session_command(id, Command::kResumeRecording); }
+Status MediaSessions::stop_recording(SessionId id) { return session_command(id, Command::kStopRecording); }
 
 Status MediaSessions::set_mode(SessionId id, int leg, LegMode mode) {
   if (leg < 0 || leg > 1) return invalid_argument("leg must be 0 or 1");
@@ -310,13 +298,7 @@ Status MediaSessions::set_mode(SessionId id, int leg, LegMode mode) {
   return send(session_worker(id), c);
 }
 
-Status MediaSessions::request_stats(SessionId id) {
-  if (!find(id)) return not_found("no media session " + std::to_string(id));
-  Command c;
-  c.kind = Command::kRequestStats;
-  c.session = id;
-  return send(session_worker(id), c);
-}
+Status MediaSessions::request_stats(SessionId id) { return session_command(id, Command::kRequestStats); }
 
 Status MediaSessions::remove(SessionId id) {
   Live* l = find(id);

@@ -133,6 +133,8 @@ class MediaSessions {
   };
   explicit MediaSessions(Dataplane& dp) : dp_(dp) {}
   Status send(std::uint32_t worker, const Command& c);
+  // A command that names only the session.
+  Status session_command(SessionId id, Command::Kind kind);
   Live* find(SessionId id);
 
   Dataplane& dp_;
