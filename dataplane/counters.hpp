@@ -39,6 +39,7 @@ enum WorkerCounter : std::size_t {
   kMediaTimeouts,
   kDuplicates,
   kLost,             // gauge-like: summed loss of live legs at last stats pass
+  kPlaybackPackets,  // RTP packets of prompts sent to legs
   kWorkerCounterCount
 };
 

@@ -317,12 +317,51 @@ Status MediaSessions::remove(SessionId id) {
   wp.generation[slot] = (wp.generation[slot] + 1) & 0xffffff;
   if (wp.generation[slot] == 0) wp.generation[slot] = 1;
   wp.free_slots.push_back(slot);
-  *l = live_.back();
+  if (!l->prompts.empty()) retiring_.push_back({id, std::move(l->prompts)});
+  *l = std::move(live_.back());
   live_.pop_back();
   return Status::ok();
 }
 
-std::size_t MediaSessions::poll_events(std::span<Event> out) noexcept {
+Result<std::uint32_t> MediaSessions::play(SessionId id, int leg,
+                                          std::span<const std::shared_ptr<const ivr::EncodedPrompt>> prompts,
+                                          const PlayOptions& options) {
+  if (leg < 0 || leg > 1) return invalid_argument("leg must be 0 or 1");
+  if (prompts.empty() || prompts.size() > PlaybackSetup::kMaxPrompts)
+    return invalid_argument("play: between 1 and " + std::to_string(PlaybackSetup::kMaxPrompts) + " prompts");
+  Live* l = find(id);
+  if (!l) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kPlay;
+  c.session = id;
+  c.leg = static_cast<std::uint8_t>(leg);
+  c.playback.count = static_cast<std::uint8_t>(prompts.size());
+  for (std::size_t i = 0; i < prompts.size(); ++i) c.playback.prompts[i] = prompts[i].get();
+  c.playback.payload_type = options.payload_type;
+  c.playback.loop = options.loop;
+  c.playback.barge_in = options.barge_in;
+  if (!LegPlayback::valid(c.playback))
+    return invalid_argument("play: a prompt is missing or empty, or the prompts differ in codec or frame size");
+  c.playback.id = next_playback_id_++;
+  if (next_playback_id_ == 0) next_playback_id_ = 1;
+  SB_RETURN_IF_ERROR(send(session_worker(id), c));
+  for (const auto& p : prompts) {
+    if (std::find(l->prompts.begin(), l->prompts.end(), p) == l->prompts.end()) l->prompts.push_back(p);
+  }
+  return c.playback.id;
+}
+
+Status MediaSessions::stop_playback(SessionId id, int leg) {
+  if (leg < 0 || leg > 1) return invalid_argument("leg must be 0 or 1");
+  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  Command c;
+  c.kind = Command::kStopPlayback;
+  c.session = id;
+  c.leg = static_cast<std::uint8_t>(leg);
+  return send(session_worker(id), c);
+}
+
+std::size_t MediaSessions::poll_events(std::span<Event> out) {
   std::size_t n = 0;
   const std::size_t workers = dp_.workers_.size();
   // Visit workers round-robin from where the last call stopped, so one busy
@@ -332,6 +371,12 @@ std::size_t MediaSessions::poll_events(std::span<Event> out) noexcept {
     n += dp_.workers_[w].events->pop_burst(out.subspan(n));
   }
   event_cursor_ = (event_cursor_ + 1) % workers;
+  if (!retiring_.empty()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (out[i].kind != Event::kSessionDeleted) continue;
+      std::erase_if(retiring_, [&](const Retiring& r) { return r.id == out[i].session; });
+    }
+  }
   return n;
 }
 

@@ -117,7 +117,25 @@ class MediaSessions {
   Status pause_recording(SessionId id);   // card-number capture: the stretch becomes silence
   Status resume_recording(SessionId id);
   Status stop_recording(SessionId id);
-  std::size_t poll_events(std::span<Event> out) noexcept;
+
+  // Plays prompts (all encoded for the leg's codec) to a leg, replacing
+  // what plays there; the far end's audio towards the leg is held back
+  // meanwhile. The leg's output stream continues across the switch. Ends
+  // with a kPlaybackDone event carrying the returned id. Errors:
+  // invalid-argument (leg, empty or too long a list, mixed formats),
+  // not-found, unavailable.
+  struct PlayOptions {
+    std::uint8_t payload_type = 0;  // the leg's audio payload type
+    bool loop = false;              // until stopped (music on hold)
+    bool barge_in = false;          // a digit from the leg stops it
+  };
+  Result<std::uint32_t> play(SessionId id, int leg, std::span<const std::shared_ptr<const ivr::EncodedPrompt>> prompts,
+                             const PlayOptions& options);
+  Status stop_playback(SessionId id, int leg);
+
+  // Also lets go of the prompts of sessions whose deletion the workers
+  // confirmed (kSessionDeleted), so call it on the control thread.
+  std::size_t poll_events(std::span<Event> out);
   std::size_t active() const noexcept { return live_.size(); }
 
  private:
@@ -130,6 +148,13 @@ class MediaSessions {
   struct Live {
     SessionId id;
     std::uint16_t pairs[2];
+    // Every prompt sent to the session's worker: alive until it deleted the
+    // session (the worker holds raw pointers and must never free).
+    std::vector<std::shared_ptr<const ivr::EncodedPrompt>> prompts = {};
+  };
+  struct Retiring {
+    SessionId id;
+    std::vector<std::shared_ptr<const ivr::EncodedPrompt>> prompts;
   };
   explicit MediaSessions(Dataplane& dp) : dp_(dp) {}
   Status send(std::uint32_t worker, const Command& c);
@@ -140,6 +165,8 @@ class MediaSessions {
   Dataplane& dp_;
   std::vector<WorkerPorts> ports_;
   std::vector<Live> live_;
+  std::vector<Retiring> retiring_;   // removed, deletion not yet confirmed, with prompts
+  std::uint32_t next_playback_id_ = 1;
   std::uint32_t next_worker_ = 0;
   std::size_t event_cursor_ = 0;
 };

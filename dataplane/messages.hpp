@@ -9,6 +9,7 @@
 #include "dataplane/packet.hpp"
 #include "dataplane/session/leg.hpp"
 #include "dataplane/session/leg_media.hpp"
+#include "dataplane/session/leg_playback.hpp"
 #include "dataplane/session/session_recording.hpp"
 
 namespace sb::dataplane {
@@ -51,12 +52,15 @@ struct Command {
     kPauseRecording,
     kResumeRecording,
     kStopRecording,
+    kPlay,            // `playback` to legs[leg] (replaces one that is playing)
+    kStopPlayback,    // on `leg`
   };
   Kind kind = kCreateSession;
   std::uint8_t leg = 0;
   SessionId session = 0;
   LegSetup legs[2];
   RecordingSetup recording;
+  PlaybackSetup playback;
 };
 
 struct LegStats {
@@ -77,6 +81,7 @@ struct Event {
     kMediaTimeout,    // no RTP for the leg's timeout
     kDtmf,            // a digit ended (digit, duration, dtmf_source)
     kStats,
+    kPlaybackDone,    // playback_id ended on the leg (playback_end; digit for barge-in)
   };
   Kind kind = kSessionCreated;
   std::uint8_t leg = 0;
@@ -88,6 +93,8 @@ struct Event {
   enum DtmfSource : std::uint8_t { kRfc4733, kInband };
   DtmfSource dtmf_source = kRfc4733;
   LegStats stats{};
+  std::uint32_t playback_id = 0;
+  PlaybackEnd playback_end = PlaybackEnd::kFinished;
   char error[64] = {};
 };
 

@@ -27,13 +27,16 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       legs_(static_cast<std::size_t>(cfg.max_sessions) * 2),
       media_(static_cast<std::size_t>(cfg.max_sessions) * 2),
       recordings_(cfg.max_sessions),
+      playback_(static_cast<std::size_t>(cfg.max_sessions) * 2),
       slot_ids_(cfg.max_sessions, 0),
       port_map_(65536, 0),
       timers_(static_cast<std::size_t>(cfg.max_sessions) * 2),
       rx_(cfg.burst),
       tx_(cfg.burst),
       dropped_(cfg.burst),
-      ssrc_seed_(0x9e3779b9u * (cfg.index + 1) ^ static_cast<std::uint32_t>(clock.wall_now().count())) {}
+      ssrc_seed_(0x9e3779b9u * (cfg.index + 1) ^ static_cast<std::uint32_t>(clock.wall_now().count())) {
+  playing_legs_.reserve(static_cast<std::size_t>(cfg.max_sessions) * 2);
+}
 
 void Worker::run(const std::atomic<bool>& stop) {
   // Acquire: pairs with the control thread's release store of `stop`, so the
@@ -67,6 +70,7 @@ std::size_t Worker::poll_once() {
   }
   timers_.advance(now, [this, now](std::uint32_t id) { on_timer(id, now); });
   for (std::uint32_t slot : recording_slots_) recordings_[slot]->tick(now);
+  if (!playing_legs_.empty()) run_playbacks(now);
   return n;
 }
 
@@ -179,12 +183,7 @@ Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noex
   if (leg.telephone_event_pt != 0 && h.payload_type == leg.telephone_event_pt) {
     const auto r = leg.dtmf.on_packet(h.timestamp, std::span<const std::uint8_t>(p.data + h.header_size, h.payload_size),
                                       Nanos{now_ns});
-    if (r.ended) {
-      Event ev = leg_event(Event::kDtmf, leg, now_ns);
-      ev.digit = r.digit.digit;
-      ev.duration_ms = r.digit.duration_ms;
-      emit(ev);
-    }
+    if (r.ended) on_digit(leg, r.digit.digit, r.digit.duration_ms, Event::kRfc4733, now_ns);
     // Suppression: the event was reported here; the far end never sees it.
     if (SB_UNLIKELY(leg.media) && media_[&leg - legs_.data()]->setup().suppress_dtmf) {
       drop(DropReason::kDtmfSuppressed);
@@ -211,6 +210,10 @@ Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noex
     drop(DropReason::kNoDestination);
     return Action::kDrop;
   }
+  if (SB_UNLIKELY(out.playing)) {
+    drop(DropReason::kPlayback);
+    return Action::kDrop;
+  }
   std::uint16_t seq;
   std::uint32_t ts;
   out.out.map(h.ssrc, h.sequence, h.timestamp, now_ns, seq, ts);
@@ -234,13 +237,18 @@ void Worker::on_leg_audio(Leg& leg, const rtp::RtpHeader& h, Packet& p, std::int
   const std::size_t n =
       media.on_audio(std::span<std::uint8_t>(p.data + h.header_size, h.payload_size), digits, *media_scratch_);
   if (!media.setup().inband_dtmf) return;
-  for (std::size_t i = 0; i < n; ++i) {
-    Event ev = leg_event(Event::kDtmf, leg, now_ns);
-    ev.digit = digits[i].digit;
-    ev.duration_ms = digits[i].duration_ms();
-    ev.dtmf_source = Event::kInband;
-    emit(ev);
-  }
+  for (std::size_t i = 0; i < n; ++i) on_digit(leg, digits[i].digit, digits[i].duration_ms(), Event::kInband, now_ns);
+}
+
+void Worker::on_digit(Leg& leg, char digit, std::uint32_t duration_ms, Event::DtmfSource source,
+                      std::int64_t now_ns) noexcept {
+  Event ev = leg_event(Event::kDtmf, leg, now_ns);
+  ev.digit = digit;
+  ev.duration_ms = duration_ms;
+  ev.dtmf_source = source;
+  emit(ev);
+  const auto index = static_cast<std::uint32_t>(&leg - legs_.data());
+  if (leg.playing && playback_[index]->setup().barge_in) end_playback(index, PlaybackEnd::kBargeIn, digit, now_ns);
 }
 
 namespace {
@@ -404,6 +412,13 @@ void Worker::execute(const Command& c) noexcept {
     case Command::kPauseRecording:
     case Command::kResumeRecording:
     case Command::kStopRecording: recording_command(c); break;
+    case Command::kPlay: play(c); break;
+    case Command::kStopPlayback: {
+      if (!session_matches(c.session) || c.leg > 1) return fail(c, "no such session or leg");
+      const std::uint32_t index = 2 * session_slot(c.session) + c.leg;
+      if (legs_[index].playing) end_playback(index, PlaybackEnd::kStopped, 0, clock_.now().count());
+      break;
+    }
     case Command::kRequestStats: {
       if (!session_matches(c.session)) return fail(c, "no such session");
       const std::int64_t now = clock_.now().count();
@@ -529,8 +544,10 @@ void Worker::delete_session(const Command& c) noexcept {
   end_recording(slot, clock_.now().count());
   for (std::uint32_t k = 0; k < 2; ++k) {
     Leg& leg = legs_[2 * slot + k];
+    if (leg.playing) end_playback(2 * slot + k, PlaybackEnd::kEnded, 0, clock_.now().count());
     timers_.cancel(2 * slot + k);
     media_[2 * slot + k].reset();
+    playback_[2 * slot + k].reset();
     port_map_[leg.local_port] = 0;
     io_.close_port(leg.local_port);
     if (leg.local_rtcp_port) {
@@ -571,12 +588,104 @@ void Worker::on_timer(std::uint32_t index, std::int64_t now_ns) noexcept {
   }
   // RFC 4733 digits whose End packets were all lost.
   const auto r = leg.dtmf.poll(Nanos{now_ns});
-  if (r.ended) {
-    Event ev = leg_event(Event::kDtmf, leg, now_ns);
-    ev.digit = r.digit.digit;
-    ev.duration_ms = r.digit.duration_ms;
-    emit(ev);
+  if (r.ended) on_digit(leg, r.digit.digit, r.digit.duration_ms, Event::kRfc4733, now_ns);
+}
+
+// ---- playback ---------------------------------------------------------------
+
+void Worker::play(const Command& c) noexcept {
+  if (!session_matches(c.session) || c.leg > 1) return fail(c, "no such session or leg");
+  if (!LegPlayback::valid(c.playback)) return fail(c, "playback: empty list, a prompt without frames, or mixed formats");
+  const std::uint32_t index = 2 * session_slot(c.session) + c.leg;
+  Leg& leg = legs_[index];
+  const std::int64_t now = clock_.now().count();
+  if (leg.playing) end_playback(index, PlaybackEnd::kReplaced, 0, now);
+  // A control command: the playback state is allocated here, once per play.
+  ssrc_seed_ ^= ssrc_seed_ << 13;
+  ssrc_seed_ ^= ssrc_seed_ >> 17;
+  ssrc_seed_ ^= ssrc_seed_ << 5;
+  // Its own input SSRC, so the leg's output stream re-bases on the switch
+  // from the far end's audio to the prompt and back (continuity).
+  playback_[index] = std::make_unique<LegPlayback>(c.playback, leg.out.clock_rate, ssrc_seed_, now);
+  leg.playing = true;
+  playing_legs_.push_back(index);
+}
+
+void Worker::end_playback(std::uint32_t index, PlaybackEnd why, char digit, std::int64_t now_ns) noexcept {
+  Leg& leg = legs_[index];
+  if (!leg.playing) return;
+  Event e = leg_event(Event::kPlaybackDone, leg, now_ns);
+  e.playback_id = playback_[index]->setup().id;
+  e.playback_end = why;
+  e.digit = digit;
+  emit(e);
+  leg.playing = false;
+  // Not freed here: run on the packet path (barge-in), a free would be a
+  // syscall risk; the state is reused or freed by the next play command or
+  // when the session is deleted. Only the schedule forgets it.
+  for (std::size_t i = 0; i < playing_legs_.size(); ++i) {
+    if (playing_legs_[i] == index) {
+      playing_legs_[i] = playing_legs_.back();
+      playing_legs_.pop_back();
+      break;
+    }
   }
+}
+
+std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
+  std::size_t queued = 0, sent = 0;
+  auto flush = [&] {
+    if (queued == 0) return;
+    const std::size_t ok = io_.tx_burst(tx_.data(), queued);
+    if (ok < queued) drop_tally_[static_cast<std::size_t>(DropReason::kTxFailed)] += queued - ok;
+    sent += ok;
+    queued = 0;
+  };
+  for (std::size_t i = 0; i < playing_legs_.size();) {
+    const std::uint32_t index = playing_legs_[i];
+    Leg& leg = legs_[index];
+    LegPlayback& pb = *playback_[index];
+    LegPlayback::Frame f;
+    while (pb.next(now_ns, f)) {
+      // Nowhere to send yet (the far end's address is not known): the
+      // prompt still runs on time, so it ends when it would have.
+      if (!leg.has_destination() || leg.mode == LegMode::kInactive || leg.mode == LegMode::kRecvOnly) continue;
+      Packet& p = tx_[queued];
+      if (!io_.alloc(p)) {
+        drop(DropReason::kTxFailed);
+        continue;
+      }
+      if (p.capacity < rtp::kRtpFixedHeader + f.payload.size()) {
+        io_.release(&p, 1);
+        drop(DropReason::kTxFailed);
+        continue;
+      }
+      std::uint16_t seq;
+      std::uint32_t ts;
+      leg.out.map(f.source_ssrc, f.sequence, f.timestamp, now_ns, seq, ts);
+      const std::size_t h = rtp::write_rtp_header(p.data, f.marker, pb.setup().payload_type, seq, ts, leg.out.ssrc);
+      std::memcpy(p.data + h, f.payload.data(), f.payload.size());
+      p.len = static_cast<std::uint16_t>(h + f.payload.size());
+      p.dirty = Packet::kAnything;
+      p.dst = leg.accepted;
+      p.local_port = leg.local_port;
+      ++leg.out.packets;
+      leg.out.octets += f.payload.size();
+      if (++queued == tx_.size()) flush();
+    }
+    if (pb.finished()) {
+      end_playback(index, PlaybackEnd::kFinished, 0, now_ns);  // swaps the last leg into i
+    } else {
+      ++i;
+    }
+  }
+  flush();
+  if (sent) {
+    counters_.add(cfg_.index, kTxPackets, sent);
+    counters_.add(cfg_.index, kPlaybackPackets, sent);
+  }
+  flush_tallies();
+  return sent;
 }
 
 }  // namespace sb::dataplane

@@ -78,6 +78,12 @@ class Worker {
   // False (nothing changed) when the leg's media work cannot be set up.
   bool setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcept;
   void on_leg_audio(Leg& leg, const rtp::RtpHeader& h, Packet& p, std::int64_t now_ns) noexcept;
+  // A digit from `leg` ended: report it, and stop a playback it barges into.
+  void on_digit(Leg& leg, char digit, std::uint32_t duration_ms, Event::DtmfSource source, std::int64_t now_ns) noexcept;
+  void play(const Command& c) noexcept;
+  void end_playback(std::uint32_t leg_index, PlaybackEnd why, char digit, std::int64_t now_ns) noexcept;
+  // Sends the prompt frames that are due; returns packets sent.
+  std::size_t run_playbacks(std::int64_t now_ns) noexcept;
   bool session_matches(SessionId id) const noexcept;
 
   WorkerConfig cfg_;
@@ -93,6 +99,10 @@ class Worker {
   // Per session slot, for recorded sessions; and the slots ticking now.
   std::vector<std::unique_ptr<SessionRecording>> recordings_;
   std::vector<std::uint32_t> recording_slots_;
+  // Per leg, for legs hearing a prompt; and the legs playing now (reserved
+  // for every leg, so starting a playback never grows it).
+  std::vector<std::unique_ptr<LegPlayback>> playback_;
+  std::vector<std::uint32_t> playing_legs_;
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
   // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.
   std::vector<std::uint32_t> port_map_;

@@ -83,6 +83,7 @@ struct Leg {
   bool timeout_reported = false;
   bool media = false;                // has a LegMedia (in-band DTMF, suppression)
   bool recorded = false;             // its session is being recorded
+  bool playing = false;              // a prompt plays to it (relay towards it is dropped)
 
   // Addressing.
   Endpoint accepted;                 // media is taken from and sent to here
