@@ -64,7 +64,12 @@ std::size_t Worker::poll_once() {
     if (m > 0) {
       const std::size_t sent = io_.tx_burst(tx_.data(), m);
       if (sent < m) drop_tally_[static_cast<std::size_t>(DropReason::kTxFailed)] += m - sent;
+      // Backends send a burst in order, so the first `sent` went out; the
+      // Packet structs keep their lengths after the buffers are handed over.
+      std::uint64_t bytes = 0;
+      for (std::size_t i = 0; i < sent; ++i) bytes += tx_[i].len;
       counters_.add(cfg_.index, kTxPackets, sent);
+      counters_.add(cfg_.index, kTxBytes, bytes);
       flush_tallies();
     }
   }
@@ -634,10 +639,12 @@ void Worker::end_playback(std::uint32_t index, PlaybackEnd why, char digit, std:
 
 std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
   std::size_t queued = 0, sent = 0;
+  std::uint64_t sent_bytes = 0;
   auto flush = [&] {
     if (queued == 0) return;
     const std::size_t ok = io_.tx_burst(tx_.data(), queued);
     if (ok < queued) drop_tally_[static_cast<std::size_t>(DropReason::kTxFailed)] += queued - ok;
+    for (std::size_t k = 0; k < ok; ++k) sent_bytes += tx_[k].len;
     sent += ok;
     queued = 0;
   };
@@ -682,6 +689,7 @@ std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
   flush();
   if (sent) {
     counters_.add(cfg_.index, kTxPackets, sent);
+    counters_.add(cfg_.index, kTxBytes, sent_bytes);
     counters_.add(cfg_.index, kPlaybackPackets, sent);
   }
   flush_tallies();

@@ -7,6 +7,7 @@
 #include "control/daemon/acd_subsystem.hpp"
 #include "control/daemon/api_subsystem.hpp"
 #include "control/daemon/daemon.hpp"
+#include "control/daemon/dataplane_subsystem.hpp"
 #include "control/daemon/sections.hpp"
 
 namespace sb::control {
@@ -14,9 +15,10 @@ namespace sb::control {
 int run_daemon_command(const RunCommandOptions& options) {
   daemon::Daemon d({.config_path = options.config_path}, daemon::daemon_sections(), SteadyClock::instance());
   if (!d.load()) return 2;
-  // The dataplane, SIP and call control join here as subsystems. The ACD
-  // comes before the API, which serves its routes (started in this order,
-  // stopped in reverse).
+  // SIP and call control join here as subsystems. The dataplane and the
+  // ACD come before the API, which serves their routes (started in this
+  // order, stopped in reverse).
+  d.add(std::make_unique<daemon::DataplaneSubsystem>(d.context()));
   d.add(std::make_unique<daemon::AcdSubsystem>(d.context()));
   d.add(std::make_unique<daemon::ApiSubsystem>(d.context()));
   return d.run();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "control/api/json_validation.hpp"
+#include "control/api/media_requests.hpp"
 #include "control/api/request_bodies.hpp"
 #include "control/api/url.hpp"
 
@@ -31,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb::api::HttpRequest req;
   req.headers["content-type"] = "application/json";
   req.body = input;
-  switch (data[0] % 6) {
+  switch (data[0] % 8) {
     case 0: {
       auto t = sb::api::parse_target(input);
       if (t && (t->segments.size() > sb::api::kMaxSegments || t->query.size() > sb::api::kMaxQueryParams))
@@ -60,6 +61,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             n->reason.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
                 std::string::npos)
           __builtin_trap();
+      break;
+    }
+    case 5: {
+      auto p = sb::api::parse_media_session_request(req);
+      check(p);
+      if (auto* m = std::get_if<sb::api::MediaSessionBody>(&p))
+        for (const auto& leg : m->legs)
+          if ((leg.remote && leg.remote->port == 0) || ((leg.inband_dtmf || leg.suppress_dtmf) && !leg.has_audio))
+            __builtin_trap();
+      break;
+    }
+    case 6: {
+      auto p = sb::api::parse_media_leg_request(req);
+      check(p);
+      if (auto* leg = std::get_if<sb::api::MediaLegBody>(&p))
+        if (leg->telephone_event_pt != 0 && leg->telephone_event_pt < 96) __builtin_trap();
       break;
     }
     default: {

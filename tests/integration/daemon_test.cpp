@@ -11,6 +11,7 @@
 
 #include "tests/support/background_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/integration/daemon_harness.hpp"
 #include "tests/support/process.hpp"
 
 namespace sb {
@@ -23,6 +24,10 @@ using test::http_request;
 using test::run;
 using test::switchboard_binary;
 using test::TempDir;
+using test::daemon_config;
+using test::kToken;
+using test::port_from_banner;
+using test::write_file;
 
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;
@@ -31,8 +36,6 @@ std::vector<std::string> lines_of(const std::string& s) {
     if (!l.empty()) out.push_back(l);
   return out;
 }
-
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::string source_path(const std::string& rel) {
   const char* root = std::getenv("SB_SOURCE_ROOT");
@@ -100,26 +103,6 @@ TEST(ConfigCommand, UnreadableFile) {
   EXPECT_EQ(run({switchboard_binary(), "config"}).exit_code, 2);
 }
 
-// A config for a test daemon: any free port, everything under `dir`.
-std::string daemon_config(const TempDir& dir, const std::string& level, const std::string& rec_dir) {
-  return "[server]\nstate_dir = \"" + dir.file("var") + "\"\ndrain_timeout = \"10s\"\n" +
-         "[logging]\nlevel = \"" + level + "\"\n" +
-         "[api]\nport = 0\nrequest_timeout = \"5s\"\n" +
-         "[[api.tokens]]\nname = \"ops\"\ntoken = \"integration-token-0123\"\n" +
-         "[recordings]\ndirectory = \"" + rec_dir + "\"\n" +
-         "[ivr.prompts]\nhi.en = \"hello\"\n[ivr.menus.m]\nentry = \"a\"\n[ivr.menus.m.nodes.a]\n"
-         "type = \"hangup\"\nprompts = [\"hi\"]\n";
-}
-
-std::uint16_t port_from_banner(BackgroundProcess& p) {
-  const auto line = p.wait_for_line("  api ");
-  if (!line) return 0;
-  std::smatch m;
-  if (!std::regex_search(*line, m, std::regex(R"(http://127\.0\.0\.1:([0-9]+)/api/v1)"))) return 0;
-  return static_cast<std::uint16_t>(std::stoi(m[1]));
-}
-
-const std::string kToken = "integration-token-0123";
 
 TEST(Daemon, RunReloadDrain) {
   TempDir dir;
@@ -399,9 +382,15 @@ TEST(Daemon, LiveScrapePassesPromtool) {
                            "switchboard_event_clients", "switchboard_event_clients_disconnected_total"})
     EXPECT_NE(scrape.body.find("# TYPE " + std::string(name) + " "), std::string::npos) << name;
   // The ACD's families (its engine runs even with no queues configured),
-  // and nothing whose source this build lacks.
+  // the dataplane's (its workers run with no session), and nothing whose
+  // source this build lacks.
   EXPECT_NE(scrape.body.find("# TYPE switchboard_acd_agents gauge"), std::string::npos);
-  EXPECT_EQ(scrape.body.find("switchboard_dataplane_"), std::string::npos);
+  for (const char* name : {"switchboard_dataplane_packets_total", "switchboard_dataplane_bytes_total",
+                           "switchboard_dataplane_drops_total", "switchboard_dataplane_active_sessions",
+                           "switchboard_dataplane_active_legs", "switchboard_dataplane_media_timeouts_total"})
+    EXPECT_NE(scrape.body.find("# TYPE " + std::string(name) + " "), std::string::npos) << name;
+  EXPECT_NE(scrape.body.find("switchboard_dataplane_drops_total{reason=\"playback\"} 0"), std::string::npos);
+  EXPECT_EQ(scrape.body.find("switchboard_dataplane_mos"), std::string::npos);  // per-leg stats are not sampled yet
   EXPECT_NE(scrape.body.find("switchboard_api_requests_total{method=\"GET\",route=\"unmatched\",code=\"404\"} 1"),
             std::string::npos)
       << scrape.body;

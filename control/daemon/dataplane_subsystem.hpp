@@ -1,0 +1,81 @@
+// The dataplane inside the daemon: starts the workers from [dataplane]
+// (kernel sockets on the configured address, or DPDK) with the recorder
+// from [recordings], serves the media-session endpoints an external SIP
+// server drives the media plane with (/api/v1/media/sessions, offer/answer
+// style), turns the workers' events into CTI events (media.dtmf,
+// media.timeout, media.first_packet, media.source_latched,
+// media.playback_done), and exposes the workers' counters on /metrics,
+// summed over cores at scrape time.
+//
+// MediaSessions must be driven from one thread. That thread is this
+// subsystem's "media control" thread: API handlers hand it their work
+// through a lock-free MPSC queue and it answers them (Responder) when the
+// work is done; between tasks it polls the workers' event rings.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "common/queues.hpp"
+#include "control/daemon/daemon.hpp"
+#include "dataplane/media_sessions.hpp"
+
+namespace sb::daemon {
+
+class DataplaneSubsystem final : public Subsystem {
+ public:
+  explicit DataplaneSubsystem(DaemonContext& context);
+  ~DataplaneSubsystem() override;
+
+  std::string_view name() const override { return "dataplane"; }
+  Status register_routes(api::Router& router) override;
+  Status start(std::shared_ptr<const config::DaemonConfig> config) override;
+  Status check_reload(const config::DaemonConfig& current, const config::DaemonConfig& next,
+                      std::vector<std::string>& notes) override;
+  void apply_reload(std::shared_ptr<const config::DaemonConfig>) override {}
+  void stop_accepting() override { accepting_.store(false, std::memory_order_relaxed); }
+  std::uint64_t live_work() const override { return sessions_.load(std::memory_order_relaxed); }
+  void stop() override;
+  std::vector<std::string> banner() const override;
+
+  // Runs `task` on the media control thread (the only one that may touch
+  // MediaSessions). False when the queue is full or the thread is not running.
+  bool post(std::function<void(dataplane::MediaSessions&)> task);
+
+ private:
+  struct Task {
+    std::function<void(dataplane::MediaSessions&)> fn;
+  };
+  struct LiveSession {
+    dataplane::SessionInfo info;
+    std::int64_t created_unix_ms = 0;
+  };
+  void run_media_thread();
+  void publish(const dataplane::Event& e);
+  void answer_create(const dataplane::Event& e, dataplane::MediaSessions& ms);
+  nlohmann::json session_json(dataplane::SessionId id) const;  // media control thread
+  void route_async(api::Router& router, api::Method method, const std::string& path,
+                   std::function<api::HttpResponse(const api::HttpRequest&, dataplane::MediaSessions&)> fn,
+                   Status& status);
+
+  DaemonContext& ctx_;
+  std::shared_ptr<const config::DaemonConfig> config_;
+  std::unique_ptr<dataplane::Dataplane> dataplane_;
+  MpscQueue<Task*> tasks_{4096};
+  std::thread media_thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
+  std::atomic<bool> accepting_{true};
+  std::atomic<std::uint64_t> sessions_{0};
+  std::map<dataplane::SessionId, LiveSession> live_;  // media control thread only
+  // Creates answered once the worker has opened the ports (kSessionCreated)
+  // or refused (kCommandFailed): a 201 means media can flow.
+  std::map<dataplane::SessionId, std::shared_ptr<api::Responder>> pending_creates_;
+  std::shared_ptr<metrics::Collector> collector_;
+};
+
+}  // namespace sb::daemon
