@@ -53,12 +53,12 @@ class SipMessageBuilder {
 struct ResponseOptions {
   // Added to To as ";tag=..." unless To already has a tag (RFC 3261
   // §8.2.6.2). Leave empty for 100 Trying.
-  std::string_view to_tag;
+  std::string_view to_tag = {};
   // Copy Record-Route, as a dialog-creating 1xx/2xx must (§12.1.1).
   bool copy_record_route = false;
-  std::vector<std::pair<std::string_view, std::string_view>> headers;
-  std::string_view content_type;
-  std::string_view body;
+  std::vector<std::pair<std::string_view, std::string_view>> headers = {};
+  std::string_view content_type = {};
+  std::string_view body = {};
 };
 
 // A response to `request`: every Via row in order, From, To (with the tag),
