@@ -145,7 +145,6 @@ Result<Answer> answer_offer(const SessionDescription& offer, const LocalCapabili
   SB_RETURN_IF_ERROR(check_local(local));
   Answer a;
   a.answer = skeleton(local, offer.timings);  // RFC 3264 §6: t= as offered
-  for (auto& t : a.answer.timings) t.repeats.clear();
   bool accepted = false;
   bool saw_audio = false;
   for (std::size_t i = 0; i < offer.media.size(); ++i) {

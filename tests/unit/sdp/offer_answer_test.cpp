@@ -277,6 +277,13 @@ TEST_F(OfferAnswer, AnswerSessionLevel) {
   EXPECT_EQ(b.answer.connection->address, "198.18.0.10");
   ASSERT_EQ(b.answer.timings.size(), 1u);
   EXPECT_EQ(b.answer.timings[0].start, 0u);
+  // t= is echoed as offered, repeats included.
+  auto timed = answer_ok("v=0\no=- 7 7 IN IP4 203.0.113.5\ns=-\nc=IN IP4 203.0.113.5\nt=3034423619 3042462419\n"
+                         "r=7d 1h 0 25h\nm=audio 4000 RTP/AVP 0\n",
+                         caps({"PCMU"}));
+  ASSERT_EQ(timed.answer.timings.size(), 1u);
+  EXPECT_EQ(timed.answer.timings[0].start, 3034423619u);
+  EXPECT_EQ(timed.answer.timings[0].repeats, std::vector<std::string>{"7d 1h 0 25h"});
 }
 
 TEST_F(OfferAnswer, OriginVersionOnlyMovesWhenTheAnswerChanges) {
@@ -439,6 +446,14 @@ TEST_F(ProcessAnswer, Directions) {
   EXPECT_FALSE(n->remote_hold);
   // An answer that widens the direction does not make us listen.
   EXPECT_EQ(process("m=audio 7078 RTP/AVP 0\na=sendrecv\n")->direction, Direction::kSendOnly);
+}
+
+TEST_F(ProcessAnswer, LegacyHoldInTheAnswer) {
+  auto n = process_answer(ours, parse_ok("v=0\no=agent 99 2 IN IP4 10.20.0.7\ns=-\nc=IN IP4 0.0.0.0\nt=0 0\n"
+                                         "m=audio 7078 RTP/AVP 0\n"));
+  ASSERT_TRUE(n.has_value()) << n.status().to_string();
+  EXPECT_TRUE(n->remote_hold);
+  EXPECT_EQ(n->direction, Direction::kRecvOnly);
 }
 
 TEST_F(OfferAnswer, OurOfferVersionAcrossReoffers) {

@@ -216,6 +216,13 @@ TEST(SdpParse, TrailingWhitespaceAndEmptySessionName) {
   EXPECT_EQ(parse_ok(audio("a=ptime:20.0\n")).media[0].ptime, 20u);
 }
 
+TEST(SdpParse, RtpmapForAnUnlistedFormatIsKept) {
+  // Some gateways map every codec they know whatever the m= line offers.
+  auto s = parse_ok(audio("a=rtpmap:18 G729/8000\na=rtpmap:97 iLBC/8000\n", "m=audio 4000 RTP/AVP 0\n"));
+  EXPECT_EQ(s.media[0].payload_types, std::vector<int>{0});
+  EXPECT_EQ(s.media[0].rtpmaps.size(), 2u);
+}
+
 TEST(SdpParse, RejectsMalformedLines) {
   EXPECT_NE(reject("v=0\r\nbogus\r\n").find("line 2: not of the form <letter>=<value>"), std::string::npos);
   reject("V=0\no=- 1 1 IN IP4 10.0.0.1\ns=-\nt=0 0\n");
