@@ -46,7 +46,16 @@ int main(int argc, char** argv) {
   sim_acd->add_option("--cross-skilled", sim.cross_skilled, "Share of agents with every queue's skill")->capture_default_str();
   sim_acd->add_flag("--json", sim_json, "Print JSON");
 
-  auto* demo_cmd = app.add_subcommand("demo", "Run the demonstration on the embedded default configuration");
+  sb::control::DemoCommandOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "The daemon on the embedded default with simulated callers and agents");
+  demo_cmd->add_option("--calls-per-second", demo.calls_per_second, "Arrival rate of simulated calls")->capture_default_str();
+  demo_cmd->add_option("--duration", demo.duration_seconds, "Seconds of new calls; live ones then finish")->capture_default_str();
+  demo_cmd->add_option("--agents", demo.agents, "Simulated agents (0: every agent of the configuration)")->capture_default_str();
+  demo_cmd->add_option("--talk-seconds", demo.talk_seconds, "Mean talk time")->capture_default_str();
+  demo_cmd->add_option("--patience-seconds", demo.patience_seconds, "Mean extra time callers wait in queue before abandoning (after 10 s)")->capture_default_str();
+  demo_cmd->add_option("--api-port", demo.api_port, "Port of the API and /metrics on 127.0.0.1")->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "Random seed of the traffic")->capture_default_str();
+  demo_cmd->add_flag("--json", demo.json, "Print the summary as JSON, no status lines");
 
   sb::control::RunCommandOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run the daemon (the embedded default configuration without --config)");
@@ -82,9 +91,6 @@ int main(int argc, char** argv) {
   if (*check_cmd) return sb::control::run_config_check(check_path);
   if (*show_default_cmd) return sb::control::run_config_show_default();
   if (*selfcheck_cmd) return sb::control::run_selfcheck_command(selfcheck_json);
-  if (*demo_cmd) {
-    std::printf("switchboard %s demo\n", SB_VERSION);
-    return sb::control::run_selfcheck_command(false);
-  }
+  if (*demo_cmd) return sb::control::run_demo_command(demo);
   return 2;
 }

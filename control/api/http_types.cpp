@@ -70,4 +70,15 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
   return HttpResponse::json(status, {{"error", e}});
 }
 
+HttpResponse status_error_response(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
+    case StatusCode::kInvalidArgument: return error_response(422, "invalid_request", s.message());
+    case StatusCode::kFailedPrecondition: return error_response(409, "conflict", s.message());
+    case StatusCode::kResourceExhausted: return error_response(503, "no_capacity", s.message());
+    case StatusCode::kUnavailable: return error_response(503, "unavailable", s.message());
+    default: return error_response(500, "internal", s.message());
+  }
+}
+
 }  // namespace sb::api

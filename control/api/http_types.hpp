@@ -3,6 +3,8 @@
 // handlers and their validation are testable and fuzzable without sockets.
 #pragma once
 
+#include "common/status.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -64,5 +66,9 @@ struct FieldProblem {
 };
 HttpResponse error_response(int status, std::string_view code, std::string_view message,
                             const std::vector<FieldProblem>& problems = {});
+// The 4xx/5xx that answers a control-plane Status: not-found 404,
+// invalid-argument 422, failed-precondition 409, resource-exhausted and
+// unavailable 503, anything else 500; the message is the status's.
+HttpResponse status_error_response(const Status& status);
 
 }  // namespace sb::api

@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "control/commands/commands.hpp"
+#include "control/calls/calls_subsystem.hpp"
 #include "control/daemon/acd_subsystem.hpp"
 #include "control/daemon/api_subsystem.hpp"
 #include "control/daemon/daemon.hpp"
@@ -12,15 +13,23 @@
 
 namespace sb::control {
 
+void add_daemon_subsystems(daemon::Daemon& d) {
+  // SIP joins here as a subsystem. The dataplane and the ACD come before
+  // call control, which drives them, and all before the API, which serves
+  // their routes (started in this order, stopped in reverse).
+  auto dataplane = std::make_unique<daemon::DataplaneSubsystem>(d.context());
+  auto acd = std::make_unique<daemon::AcdSubsystem>(d.context());
+  auto calls = std::make_unique<calls::CallsSubsystem>(d.context(), *dataplane, *acd);
+  d.add(std::move(dataplane));
+  d.add(std::move(acd));
+  d.add(std::move(calls));
+  d.add(std::make_unique<daemon::ApiSubsystem>(d.context()));
+}
+
 int run_daemon_command(const RunCommandOptions& options) {
   daemon::Daemon d({.config_path = options.config_path}, daemon::daemon_sections(), SteadyClock::instance());
   if (!d.load()) return 2;
-  // SIP and call control join here as subsystems. The dataplane and the
-  // ACD come before the API, which serves their routes (started in this
-  // order, stopped in reverse).
-  d.add(std::make_unique<daemon::DataplaneSubsystem>(d.context()));
-  d.add(std::make_unique<daemon::AcdSubsystem>(d.context()));
-  d.add(std::make_unique<daemon::ApiSubsystem>(d.context()));
+  add_daemon_subsystems(d);
   return d.run();
 }
 

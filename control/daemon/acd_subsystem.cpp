@@ -219,7 +219,7 @@ std::vector<std::string> AcdSubsystem::banner() const {
   if (!section) return {};
   return {"acd        " + std::to_string(section->model.queues.size()) + " queues, " +
           std::to_string(section->model.agents.size()) + " agents, " + std::to_string(section->model.skills.size()) +
-          " skills; engine thread running (calls arrive once call control is part of the build)"};
+          " skills; engine thread running"};
 }
 
 void AcdSubsystem::publish_event(const acd::Output& o, const Directory& names) {
@@ -283,8 +283,39 @@ void AcdSubsystem::consume_outputs() {
       continue;
     }
     auto names = directory_.read();
-    for (std::size_t i = 0; i < n; ++i) publish_event(batch[i].output, *names);
+    for (std::size_t i = 0; i < n; ++i) {
+      const acd::Output& o = batch[i].output;
+      if (call_sink_ && o.call != 0) call_sink_(o);
+      publish_event(o, *names);
+    }
   }
+}
+
+bool AcdSubsystem::submit(const acd::Request& r) { return service_ && service_->submit(0, r); }
+
+std::optional<int> AcdSubsystem::queue_index(std::string_view name) const {
+  auto d = directory_.read();
+  const auto it = d->queues.find(std::string(name));
+  if (it == d->queues.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string AcdSubsystem::queue_name(int index) const {
+  auto d = directory_.read();
+  return index >= 0 && static_cast<std::size_t>(index) < d->queue_names.size() ? d->queue_names[static_cast<std::size_t>(index)]
+                                                                               : std::string();
+}
+
+std::optional<acd::AgentIndex> AcdSubsystem::agent_index(std::string_view id) const {
+  auto d = directory_.read();
+  const auto it = d->agents.find(std::string(id));
+  if (it == d->agents.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string AcdSubsystem::agent_id(acd::AgentIndex index) const {
+  auto d = directory_.read();
+  return index < d->agent_ids.size() ? d->agent_ids[index] : std::string();
 }
 
 HttpResponse AcdSubsystem::agent_action(const std::string& id, acd::Request::Kind kind, const char* reason) {

@@ -15,12 +15,15 @@
 // stops them in reverse, so the engine exists whenever the API serves its
 // routes. `service_` is written only by start() and stop().
 //
-// Calls reach the ACD from call control, which is not part of this build:
-// until then queues stay empty, but agents' states, the API, events and
-// metrics work end to end.
+// Calls reach the ACD from call control (control/calls): it submits call
+// requests (enqueue, accept, hang-up ...) through submit() and receives the
+// engine's decisions about calls (offers, connections, abandons) through the
+// call sink, on the consumer thread, before they are published as events.
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -44,6 +47,17 @@ class AcdSubsystem final : public Subsystem {
   std::uint64_t live_work() const override;
   void stop() override;
   std::vector<std::string> banner() const override;
+
+  // Any thread: a request into the engine's lock-free inbox. False when the
+  // engine is not running or its inbox is full.
+  bool submit(const acd::Request& r);
+  // Set before start(): receives every output that names a call.
+  void set_call_sink(std::function<void(const acd::Output&)> sink) { call_sink_ = std::move(sink); }
+  // Names <-> engine indexes of the model the engine runs now.
+  std::optional<int> queue_index(std::string_view name) const;
+  std::string queue_name(int index) const;
+  std::optional<acd::AgentIndex> agent_index(std::string_view id) const;
+  std::string agent_id(acd::AgentIndex index) const;
 
   // Agent id -> the engine's index, for the model the engine runs now.
   // (and back, for events). Replaced after the engine applied a reload;
@@ -70,6 +84,7 @@ class AcdSubsystem final : public Subsystem {
   std::thread consumer_;
   std::atomic<bool> stop_{false};
   std::shared_ptr<Collector> collector_;
+  std::function<void(const acd::Output&)> call_sink_;
 };
 
 }  // namespace sb::daemon

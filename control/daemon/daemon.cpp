@@ -62,12 +62,16 @@ Daemon::~Daemon() {
   registry_.remove_collector("live_work").ignore_error();
 }
 
+config::LoadResult Daemon::load_config() const {
+  if (!options_.config_path.empty()) return config::load_config_file(options_.config_path, sections_);
+  if (!options_.config_text.empty())
+    return config::load_config_text(options_.config_text, options_.config_name, sections_);
+  return config::load_config_text(config::embedded_default_config(), std::string(config::kEmbeddedDefaultName),
+                                  sections_);
+}
+
 bool Daemon::load() {
-  const config::LoadResult r =
-      options_.config_path.empty()
-          ? config::load_config_text(config::embedded_default_config(), std::string(config::kEmbeddedDefaultName),
-                                     sections_)
-          : config::load_config_file(options_.config_path, sections_);
+  const config::LoadResult r = load_config();
   print_diagnostics(r.diagnostics);
   if (!r.ok()) {
     std::fprintf(stderr, "switchboard: %zu error(s) in %s; not starting\n", r.error_count(),
@@ -127,11 +131,7 @@ api::ReloadOutcome Daemon::reload() {
   std::lock_guard lock(reload_mu_);
   api::ReloadOutcome out;
   const auto current = store_->config();
-  const config::LoadResult r =
-      options_.config_path.empty()
-          ? config::load_config_text(config::embedded_default_config(), std::string(config::kEmbeddedDefaultName),
-                                     sections_)
-          : config::load_config_file(options_.config_path, sections_);
+  const config::LoadResult r = load_config();
   out.diagnostics = r.diagnostics;
   if (!r.ok()) {
     for (const auto& d : r.diagnostics) spdlog::error("reload: {}", d.to_string());

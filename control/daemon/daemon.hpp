@@ -49,7 +49,11 @@ struct DaemonContext {
 class Daemon {
  public:
   struct Options {
-    std::string config_path;  // empty: the embedded default
+    std::string config_path = {};  // empty: `config_text`, or the embedded default
+    // A config held in memory (the demo's: the embedded default with its
+    // own API port), named `config_name` in diagnostics.
+    std::string config_text = {};
+    std::string config_name = {};
     bool install_signal_handlers = true;
   };
 
@@ -78,6 +82,7 @@ class Daemon {
 
  private:
   struct Control;
+  config::LoadResult load_config() const;
   // Control thread only.
   void wait_for_signal();
   void on_terminate();

@@ -99,16 +99,6 @@ dataplane::LegRequest leg_request(const api::MediaLegBody& b) {
   return r;
 }
 
-HttpResponse status_response(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kNotFound: return api::error_response(404, "not_found", s.message());
-    case StatusCode::kInvalidArgument: return api::error_response(422, "invalid_request", s.message());
-    case StatusCode::kResourceExhausted: return api::error_response(503, "no_capacity", s.message());
-    case StatusCode::kUnavailable: return api::error_response(503, "busy", s.message());
-    default: return api::error_response(500, "internal", s.message());
-  }
-}
-
 // Session ids are 64-bit; JSON carries them as decimal strings (JavaScript
 // numbers lose bits above 2^53).
 std::optional<dataplane::SessionId> parse_session_id(const std::string& text) {
@@ -205,8 +195,18 @@ void DataplaneSubsystem::run_media_thread() {
     const std::size_t n = ms.poll_events(events);
     for (std::size_t i = 0; i < n; ++i) {
       if (!pending_creates_.empty()) answer_create(events[i], ms);
+      if (controller_) controller_->on_media_event(events[i], ms);
       publish(events[i]);
     }
+    recording::RecorderEvent rec;
+    for (int i = 0; i < 64 && dataplane_->recorder() && dataplane_->recorder()->poll_event(rec); ++i) {
+      busy = true;
+      if (controller_) controller_->on_recording_event(rec);
+      if (ctx_.events)
+        ctx_.events->publish(rec.kind == recording::RecorderEvent::kDone ? "recording.finished" : "recording.failed",
+                             {{"recording", std::to_string(rec.id)}, {"error", std::string(rec.message)}});
+    }
+    if (controller_) controller_->on_tick(ms);
     sessions_.store(ms.active(), std::memory_order_relaxed);
     if (!busy && n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -301,7 +301,7 @@ Status DataplaneSubsystem::register_routes(api::Router& router) {
     auto legs = std::make_shared<api::MediaSessionBody>(std::get<api::MediaSessionBody>(std::move(body)));
     const bool queued = post([this, responder, legs](dataplane::MediaSessions& ms) {
       auto s = ms.create(leg_request(legs->legs[0]), leg_request(legs->legs[1]));
-      if (!s) return (*responder)(status_response(s.status()));
+      if (!s) return (*responder)(api::status_error_response(s.status()));
       live_[s->id] = {*s, std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->wall_now()).count()};
       sessions_.store(ms.active(), std::memory_order_relaxed);
       pending_creates_[s->id] = responder;  // answered by the worker's kSessionCreated / kCommandFailed
@@ -328,14 +328,14 @@ Status DataplaneSubsystem::register_routes(api::Router& router) {
     auto body = api::parse_media_leg_request(req);
     if (auto* error = std::get_if<HttpResponse>(&body)) return std::move(*error);
     const Status s = ms.update(*id, leg == "0" ? 0 : 1, leg_request(std::get<api::MediaLegBody>(body)));
-    if (!s.is_ok()) return status_response(s);
+    if (!s.is_ok()) return api::status_error_response(s);
     return HttpResponse::json(200, session_json(*id));
   }, st);
   route_async(router, Method::kDelete, "/api/v1/media/sessions/{id}", [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
     const auto id = parse_session_id(req.param("id"));
     if (!id || !live_.count(*id)) return bad_session_id(req.param("id"));
     const Status s = ms.remove(*id);
-    if (!s.is_ok()) return status_response(s);
+    if (!s.is_ok()) return api::status_error_response(s);
     live_.erase(*id);
     sessions_.store(ms.active(), std::memory_order_relaxed);
     return HttpResponse::json(200, {{"id", req.param("id")}, {"deleted", true}});
@@ -381,8 +381,7 @@ std::vector<std::string> DataplaneSubsystem::banner() const {
                           ? "kernel sockets on " + s.bind
                           : "DPDK port " + std::to_string(c.dpdk.port_id) + ", media address " + s.dpdk.media_ip;
   return {"media      " + where + ", RTP ports " + std::to_string(c.port_min) + "-" + std::to_string(c.port_max) + ", " +
-              std::to_string(dataplane_->workers()) + (dataplane_->workers() == 1 ? " worker" : " workers"),
-          "recordings " + config_->recordings.directory};
+          std::to_string(dataplane_->workers()) + (dataplane_->workers() == 1 ? " worker" : " workers")};
 }
 
 }  // namespace sb::daemon

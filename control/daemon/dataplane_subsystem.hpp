@@ -26,6 +26,18 @@
 
 namespace sb::daemon {
 
+// What runs on the media control thread besides the API's tasks: call
+// control, which drives MediaSessions and so must live on that thread.
+class MediaController {
+ public:
+  virtual ~MediaController() = default;
+  // Every worker event, before it is published on the event stream.
+  virtual void on_media_event(const dataplane::Event& e, dataplane::MediaSessions& ms) = 0;
+  virtual void on_recording_event(const recording::RecorderEvent& e) = 0;
+  // Each loop of the thread (at most ~2 ms apart): timers.
+  virtual void on_tick(dataplane::MediaSessions& ms) = 0;
+};
+
 class DataplaneSubsystem final : public Subsystem {
  public:
   explicit DataplaneSubsystem(DaemonContext& context);
@@ -45,6 +57,11 @@ class DataplaneSubsystem final : public Subsystem {
   // Runs `task` on the media control thread (the only one that may touch
   // MediaSessions). False when the queue is full or the thread is not running.
   bool post(std::function<void(dataplane::MediaSessions&)> task);
+  // Set before start(); runs on the media control thread.
+  void set_controller(MediaController* controller) { controller_ = controller; }
+  // Null before start(). The recorder is thread-safe to start recordings
+  // on (MediaSessions::start_recording does) from the media thread.
+  dataplane::Dataplane* dataplane() noexcept { return dataplane_.get(); }
 
  private:
   struct Task {
@@ -76,6 +93,7 @@ class DataplaneSubsystem final : public Subsystem {
   // or refused (kCommandFailed): a 201 means media can flow.
   std::map<dataplane::SessionId, std::shared_ptr<api::Responder>> pending_creates_;
   std::shared_ptr<metrics::Collector> collector_;
+  MediaController* controller_ = nullptr;
 };
 
 }  // namespace sb::daemon

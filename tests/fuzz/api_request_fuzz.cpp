@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "control/api/call_requests.hpp"
 #include "control/api/json_validation.hpp"
 #include "control/api/media_requests.hpp"
 #include "control/api/request_bodies.hpp"
@@ -32,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb::api::HttpRequest req;
   req.headers["content-type"] = "application/json";
   req.body = input;
-  switch (data[0] % 8) {
+  switch (data[0] % 11) {
     case 0: {
       auto t = sb::api::parse_target(input);
       if (t && (t->segments.size() > sb::api::kMaxSegments || t->query.size() > sb::api::kMaxQueryParams))
@@ -77,6 +78,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(p);
       if (auto* leg = std::get_if<sb::api::MediaLegBody>(&p))
         if (leg->telephone_event_pt != 0 && leg->telephone_event_pt < 96) __builtin_trap();
+      break;
+    }
+    case 7: {
+      auto p = sb::api::parse_new_call_request(req);
+      check(p);
+      if (auto* c = std::get_if<sb::api::NewCallBody>(&p))
+        if (c->caller.empty() || c->caller.size() > 32 || c->media.port == 0) __builtin_trap();
+      break;
+    }
+    case 8: {
+      auto p = sb::api::parse_answer_request(req);
+      check(p);
+      if (auto* a = std::get_if<sb::api::AnswerBody>(&p))
+        if (a->agent.empty() || a->media.port == 0) __builtin_trap();
+      break;
+    }
+    case 9: {
+      auto p = sb::api::parse_hangup_request(req);
+      check(p);
+      if (auto* h = std::get_if<sb::api::HangupBody>(&p))
+        if (h->by != "caller" && h->by != "agent") __builtin_trap();
       break;
     }
     default: {

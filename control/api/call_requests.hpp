@@ -1,0 +1,35 @@
+// Request bodies of the call endpoints (/api/v1/calls), validated apart
+// from call control so the fuzz target covers them:
+//   POST /api/v1/calls               {"caller": "+15551230000", "media": "127.0.0.1:40000", "menu": "main"}
+//   POST /api/v1/calls/{id}/answer   {"agent": "1001", "media": "127.0.0.1:40002"}
+//   POST /api/v1/calls/{id}/hangup   {"by": "caller" | "agent"}   (optional)
+// A call placed through the API is an inbound call whose signalling is the
+// API itself (a test harness, a gateway that speaks HTTP); with SIP the
+// same call control is driven by INVITE/200/BYE.
+#pragma once
+
+#include <string>
+
+#include "control/api/media_requests.hpp"
+
+namespace sb::api {
+
+struct NewCallBody {
+  std::string caller;             // 1-32 characters of [0-9+*#A-Za-z.-_]
+  MediaLegBody::Address media;    // where the caller receives RTP
+  std::string menu;               // empty: the IVR's entry menu
+};
+Parsed<NewCallBody> parse_new_call_request(const HttpRequest& req);
+
+struct AnswerBody {
+  std::string agent;
+  MediaLegBody::Address media;    // where the agent receives RTP
+};
+Parsed<AnswerBody> parse_answer_request(const HttpRequest& req);
+
+struct HangupBody {
+  std::string by = "caller";
+};
+Parsed<HangupBody> parse_hangup_request(const HttpRequest& req);
+
+}  // namespace sb::api

@@ -1,0 +1,614 @@
+#include "control/calls/call_control.hpp"
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "common/log.hpp"
+
+namespace sb::calls {
+
+namespace {
+
+using dataplane::Event;
+using dataplane::MediaSessions;
+
+constexpr std::uint8_t kPcmuPt = 0;
+constexpr std::uint8_t kTelephoneEventPt = 101;
+// The caller's RTP stopping this long means the caller is gone (no SIP BYE
+// exists to say so yet).
+constexpr std::uint32_t kCallerMediaTimeoutMs = 30'000;
+// Ended calls kept for GET /api/v1/calls/{id}.
+constexpr std::size_t kEndedCallsKept = 2000;
+
+std::int64_t unix_ms(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall_now()).count();
+}
+
+// A stand-in for a prompt with no recording: one short tone per word, so
+// the caller hears something as long as the words, and the operator a
+// warning naming the file to record.
+std::vector<std::int16_t> placeholder_speech(const std::string& text) {
+  std::vector<std::int16_t> pcm;
+  std::istringstream words(text);
+  static constexpr double kTones[] = {440.0, 523.25, 587.33, 493.88};
+  int n = 0;
+  for (std::string w; words >> w; ++n) {
+    const double f = kTones[n % 4];
+    for (int i = 0; i < 8000 * 160 / 1000; ++i)
+      pcm.push_back(static_cast<std::int16_t>(2500 * std::sin(2 * M_PI * f * i / 8000)));
+    pcm.insert(pcm.end(), 8000 * 80 / 1000, 0);
+  }
+  if (pcm.size() < 4000) pcm.resize(4000, 0);
+  return pcm;
+}
+
+// Music on hold: a slow arpeggio, rendered once.
+std::vector<std::int16_t> hold_music() {
+  std::vector<std::int16_t> pcm;
+  for (double f : {523.25, 659.25, 783.99, 659.25, 587.33, 698.46, 880.0, 698.46}) {
+    for (int i = 0; i < 8000 * 400 / 1000; ++i) {
+      const double envelope = std::min(1.0, std::min(i, 3200 - i) / 400.0);
+      pcm.push_back(static_cast<std::int16_t>(2000 * envelope * std::sin(2 * M_PI * f * i / 8000)));
+    }
+  }
+  return pcm;
+}
+
+std::uint32_t parse_ipv4(const std::string& text) {
+  in_addr a{};
+  return inet_pton(AF_INET, text.c_str(), &a) == 1 ? ntohl(a.s_addr) : 0;
+}
+
+std::string endpoint_text(dataplane::Endpoint e) {
+  return std::to_string(e.ip >> 24) + "." + std::to_string((e.ip >> 16) & 255) + "." + std::to_string((e.ip >> 8) & 255) +
+         "." + std::to_string(e.ip & 255) + ":" + std::to_string(e.port);
+}
+
+}  // namespace
+
+std::string_view call_state_name(CallState s) noexcept {
+  switch (s) {
+    case CallState::kIvr: return "ivr";
+    case CallState::kQueued: return "queued";
+    case CallState::kRinging: return "ringing";
+    case CallState::kConnecting: return "connecting";
+    case CallState::kTalking: return "talking";
+    case CallState::kEnded: return "ended";
+  }
+  return "unknown";
+}
+
+struct CallControl::Call {
+  CallId id = 0;
+  CallState state = CallState::kIvr;
+  dataplane::SessionId session = 0;
+  std::uint16_t local_port = 0;        // leg 0, facing the caller
+  std::uint16_t agent_local_port = 0;  // leg 1, facing the agent
+  std::uint32_t local_ip = 0;
+  dataplane::Endpoint caller_media;
+  std::string caller_id;
+  std::unique_ptr<ivr::menu::MenuSession> menu;
+  std::uint64_t menu_playback = 0;     // the menu's id of what plays now
+  std::uint32_t ivr_playback = 0;      // the dataplane's id of it
+  std::uint32_t whisper_playback = 0;
+  std::uint64_t timer_id = 0;          // the menu's armed timer
+  std::string queue;
+  std::optional<acd::AgentIndex> agent;
+  std::string agent_id;
+  dataplane::Endpoint agent_media;
+  std::optional<recording::RecordingId> recording;
+  std::int64_t created_ms = 0, answered_ms = 0, ended_ms = 0;
+  std::string end_reason;
+  bool acd_knows = false;              // enqueued: the ACD publishes its end
+  nlohmann::json history = nlohmann::json::array();
+};
+
+CallControl::CallControl(config::ConfigStore& config, daemon::AcdSubsystem& acd, api::EventHub* events,
+                         const Clock& clock)
+    : config_(config), acd_(acd), events_(events), clock_(clock) {}
+
+CallControl::~CallControl() = default;
+
+CallControl::Call* CallControl::find(CallId id) {
+  const auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+const CallControl::Call* CallControl::find(CallId id) const {
+  const auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+void CallControl::note(Call& c, const std::string& what, nlohmann::json data) {
+  data["time_ms"] = unix_ms(clock_);
+  data["event"] = what;
+  c.history.push_back(std::move(data));
+}
+
+void CallControl::set_state(Call& c, CallState s) {
+  if (c.state == s) return;
+  counters_.by_state[static_cast<std::size_t>(c.state)].fetch_sub(1, std::memory_order_relaxed);
+  counters_.by_state[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);
+  c.state = s;
+  note(c, "state", {{"state", call_state_name(s)}});
+  // The ACD publishes queued/ringing/talking itself; these are ours.
+  if (events_ && (s == CallState::kIvr || s == CallState::kConnecting))
+    events_->publish("call.state", {{"call_id", c.id}, {"state", call_state_name(s)}});
+}
+
+Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSessions& ms) {
+  if (!accepting_) {
+    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+    return unavailable("the daemon is draining: no new calls");
+  }
+  if (!in.caller_media.valid()) return invalid_argument("caller media address is missing");
+  const auto cfg = config_.config();
+  auto ivr = cfg->section_ptr<ivr::menu::IvrConfig>("ivr");
+  if (!ivr) return failed_precondition("no [ivr] section: calls have nowhere to go");
+
+  dataplane::LegRequest caller;
+  caller.remote = in.caller_media;
+  caller.telephone_event_pt = kTelephoneEventPt;
+  caller.media_timeout_ms = kCallerMediaTimeoutMs;
+  caller.media.audio_pt = kPcmuPt;
+  caller.media.codec = codecs::CodecId::kPcmu;
+  // Digits arrive in band from callers whose carriers do not send RFC 4733.
+  caller.media.inband_dtmf = true;
+  dataplane::LegRequest agent;  // the agent's address comes with the answer
+  auto session = ms.create(caller, agent);
+  if (!session) {
+    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+    return session.status();
+  }
+  auto c = std::make_unique<Call>();
+  c->id = next_id_++;
+  c->session = session->id;
+  c->local_port = session->local_port[0];
+  c->agent_local_port = session->local_port[1];
+  c->local_ip = parse_ipv4(cfg->dataplane.bind);
+  c->caller_media = in.caller_media;
+  c->caller_id = in.caller_id;
+  c->created_ms = unix_ms(clock_);
+  c->menu = std::make_unique<ivr::menu::MenuSession>(ivr, clock_);
+  Call& call = *c;
+  calls_.emplace(call.id, std::move(c));
+  by_session_[call.session] = call.id;
+  counters_.started.fetch_add(1, std::memory_order_relaxed);
+  counters_.by_state[static_cast<std::size_t>(CallState::kIvr)].fetch_add(1, std::memory_order_relaxed);
+  live_.fetch_add(1, std::memory_order_relaxed);
+  note(call, "created", {{"caller", in.caller_id}, {"media", endpoint_text(in.caller_media)}});
+  if (events_)
+    events_->publish("call.created", {{"call_id", call.id}, {"caller", in.caller_id}, {"direction", "inbound"}});
+  if (events_) events_->publish("call.state", {{"call_id", call.id}, {"state", "ivr"}});
+
+  ivr::menu::Actions actions;
+  const Status st = call.menu->start(actions, in.menu);
+  if (!st.is_ok()) {
+    finish(call, "failed", ms);
+    return st;
+  }
+  run_actions(call, actions, ms);
+  return nlohmann::json{{"call_id", call.id},
+                        {"session", std::to_string(call.session)},
+                        {"media", endpoint_text({call.local_ip, call.local_port})}};
+}
+
+std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::menu::PlayItem& item) {
+  std::string key;
+  switch (item.kind) {
+    case ivr::menu::PlayItem::Kind::kPrompt: {
+      key = item.path;
+      if (prompts_.contains(key)) break;
+      std::error_code ec;
+      Status st = Status::ok();
+      if (std::filesystem::exists(item.path, ec)) st = prompts_.add_file(key, item.path);
+      if (!std::filesystem::exists(item.path, ec) || !st.is_ok()) {
+        std::string text = item.name;
+        if (auto ivr = config_.config()->section_ptr<ivr::menu::IvrConfig>("ivr")) {
+          const auto p = ivr->prompts.find(item.name);
+          if (p != ivr->prompts.end() && p->second.text.count(item.language)) text = p->second.text.at(item.language);
+        }
+        spdlog::warn("prompt \"{}\" ({}): {}; playing a tone per word instead", item.name, item.language,
+                    st.is_ok() ? "no recording at " + item.path : st.to_string());
+        st = prompts_.add_pcm(key, placeholder_speech(text), 8000);
+      }
+      if (!st.is_ok()) return nullptr;
+      break;
+    }
+    case ivr::menu::PlayItem::Kind::kTone: {
+      key = "tone:" + item.name;
+      if (!prompts_.contains(key) &&
+          !prompts_.add_tone(key, item.tone, ivr::ToneRegion::kNorthAmerica, item.tone == ivr::ToneKind::kBeep ? 300 : 2000)
+               .is_ok())
+        return nullptr;
+      break;
+    }
+    case ivr::menu::PlayItem::Kind::kSilence: {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(item.duration).count();
+      key = "silence:" + std::to_string(ms);
+      if (!prompts_.contains(key) &&
+          !prompts_.add_pcm(key, std::vector<std::int16_t>(static_cast<std::size_t>(std::max<std::int64_t>(ms, 20)) * 8, 0), 8000)
+               .is_ok())
+        return nullptr;
+      break;
+    }
+  }
+  auto enc = prompts_.encoded(key, {codecs::CodecId::kPcmu});
+  return enc ? *enc : nullptr;
+}
+
+void CallControl::play(Call& c, const ivr::menu::Play& p, MediaSessions& ms) {
+  std::vector<std::shared_ptr<const ivr::EncodedPrompt>> list;
+  for (const auto& item : p.items) {
+    if (list.size() == dataplane::PlaybackSetup::kMaxPrompts) break;
+    if (auto e = prompt_for(item)) list.push_back(std::move(e));
+  }
+  c.menu_playback = p.playback_id;
+  if (list.empty()) {
+    // Nothing playable: the menu goes on as if it had been heard.
+    ivr::menu::Actions more;
+    c.menu->on_playback_done(p.playback_id, more);
+    run_actions(c, more, ms);
+    return;
+  }
+  // Barge-in is the menu's decision (it answers a digit with StopPlayback).
+  auto id = ms.play(c.session, 0, list, {.payload_type = kPcmuPt, .loop = false, .barge_in = false});
+  if (!id) {
+    note(c, "playback_failed", {{"error", id.status().to_string()}});
+    ivr::menu::Actions more;
+    c.menu->on_playback_done(p.playback_id, more);
+    run_actions(c, more, ms);
+    return;
+  }
+  c.ivr_playback = *id;
+}
+
+void CallControl::start_hold_music(Call& c, MediaSessions& ms) {
+  if (!prompts_.contains("moh")) prompts_.add_pcm("moh", hold_music(), 8000).ignore_error();
+  auto enc = prompts_.encoded("moh", {codecs::CodecId::kPcmu});
+  if (!enc) return;
+  const std::shared_ptr<const ivr::EncodedPrompt> list[] = {*enc};
+  auto id = ms.play(c.session, 0, list, {.payload_type = kPcmuPt, .loop = true, .barge_in = false});
+  if (!id) note(c, "hold_music_failed", {{"error", id.status().to_string()}});
+}
+
+void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSessions& ms) {
+  namespace m = ivr::menu;
+  // Actions may append more (a playback with nothing to play completes at
+  // once); index, not iterators.
+  for (std::size_t i = 0; i < actions.size() && c.state != CallState::kEnded; ++i) {
+    m::Action a = std::move(actions[i]);
+    if (auto* p = std::get_if<m::Play>(&a)) {
+      play(c, *p, ms);
+    } else if (std::get_if<m::StopPlayback>(&a)) {
+      ms.stop_playback(c.session, 0).ignore_error();
+      c.ivr_playback = 0;
+    } else if (auto* t = std::get_if<m::StartTimer>(&a)) {
+      c.timer_id = t->timer_id;
+      timers_.push({t->deadline.count(), c.id, t->timer_id});
+    } else if (std::get_if<m::CancelTimer>(&a)) {
+      c.timer_id = 0;
+    } else if (auto* v = std::get_if<m::SetVariable>(&a)) {
+      note(c, "variable", {{"name", v->name}, {"value", v->value}});
+    } else if (auto* n = std::get_if<m::NodeEntered>(&a)) {
+      note(c, "ivr.node", {{"menu", n->menu}, {"node", n->node}});
+      if (events_) events_->publish("ivr.node", {{"call_id", c.id}, {"menu", n->menu}, {"node", n->node}});
+    } else if (auto* in = std::get_if<m::InputCollected>(&a)) {
+      const nlohmann::json d = {{"menu", in->menu}, {"node", in->node}, {"digits", in->digits},
+                                {"result", m::input_result_name(in->result)}};
+      note(c, "ivr.input", d);
+      if (events_) {
+        nlohmann::json e = d;
+        e["call_id"] = c.id;
+        events_->publish("ivr.input", std::move(e));
+      }
+    } else if (auto* q = std::get_if<m::RouteToQueue>(&a)) {
+      const auto index = acd_.queue_index(q->queue);
+      if (!index) {
+        note(c, "route_failed", {{"queue", q->queue}, {"error", "no such queue in the ACD"}});
+        finish(c, "failed", ms);
+        return;
+      }
+      acd::Request r = acd::Request::make(acd::Request::kEnqueue, 0, c.id, *index);
+      if (q->priority != 0) r.priority = q->priority;
+      if (!acd_.submit(r)) {
+        note(c, "route_failed", {{"queue", q->queue}, {"error", "the ACD is not running or its inbox is full"}});
+        finish(c, "failed", ms);
+        return;
+      }
+      c.queue = q->queue;
+      c.acd_knows = true;
+      note(c, "queued", {{"queue", q->queue}, {"priority", q->priority}, {"language", q->language}});
+      set_state(c, CallState::kQueued);
+      start_hold_music(c, ms);
+    } else if (auto* cb = std::get_if<m::RequestCallback>(&a)) {
+      // Placing the callback needs an outbound leg (SIP); keep the request
+      // in the history and on the event stream, and end the call.
+      note(c, "callback_requested", {{"queue", cb->queue}, {"number", cb->number.empty() ? c.caller_id : cb->number}});
+      if (events_)
+        events_->publish("call.callback_requested",
+                         {{"call_id", c.id}, {"queue", cb->queue}, {"number", cb->number.empty() ? c.caller_id : cb->number}});
+      finish(c, "callback", ms);
+      return;
+    } else if (auto* tr = std::get_if<m::Transfer>(&a)) {
+      note(c, "transfer_unavailable", {{"destination", tr->destination}});
+      finish(c, "failed", ms);
+      return;
+    } else if (auto* h = std::get_if<m::Hangup>(&a)) {
+      note(c, "ivr_hangup", {{"cause", h->cause}});
+      finish(c, "completed_in_ivr", ms);
+      return;
+    }
+    // StartDigitCollection / StopDigitCollection: the caller's leg detects
+    // in-band digits for the whole call, so there is nothing to switch.
+  }
+}
+
+Status CallControl::answer(CallId id, const std::string& agent, dataplane::Endpoint agent_media, MediaSessions& ms) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  if (c->state != CallState::kRinging || c->agent_id != agent)
+    return failed_precondition("call " + std::to_string(id) + " is not ringing agent " + agent);
+  if (!agent_media.valid()) return invalid_argument("the agent's media address is missing");
+  dataplane::LegRequest leg;
+  leg.remote = agent_media;
+  leg.media_timeout_ms = kCallerMediaTimeoutMs;
+  SB_RETURN_IF_ERROR(ms.update(c->session, 1, leg));
+  if (!acd_.submit(acd::Request::make(acd::Request::kAccept, *c->agent, c->id)))
+    return unavailable("the ACD's inbox is full; retry");
+  c->agent_media = agent_media;
+  c->answered_ms = unix_ms(clock_);
+  note(*c, "answered", {{"agent", agent}, {"media", endpoint_text(agent_media)}});
+  set_state(*c, CallState::kConnecting);
+  // The whisper: a beep to the agent alone (the worker holds the caller's
+  // audio back from the agent's leg while it plays), then the bridge.
+  ivr::menu::PlayItem beep;
+  beep.kind = ivr::menu::PlayItem::Kind::kTone;
+  beep.name = "beep";
+  beep.tone = ivr::ToneKind::kBeep;
+  auto prompt = prompt_for(beep);
+  if (prompt) {
+    const std::shared_ptr<const ivr::EncodedPrompt> list[] = {prompt};
+    auto pid = ms.play(c->session, 1, list, {.payload_type = kPcmuPt, .loop = false, .barge_in = false});
+    if (pid) {
+      c->whisper_playback = *pid;
+      return Status::ok();
+    }
+  }
+  bridge(*c, ms);
+  return Status::ok();
+}
+
+void CallControl::bridge(Call& c, MediaSessions& ms) {
+  ms.stop_playback(c.session, 0).ignore_error();  // hold music
+  const auto cfg = config_.config();
+  const auto& rc = cfg->recordings;
+  recording::RecordingSpec spec;
+  spec.name = "call-" + std::to_string(c.id);
+  spec.format = rc.format == "wav-ulaw"   ? recording::RecordingFormat::kWavUlaw
+                : rc.format == "ogg-opus" ? recording::RecordingFormat::kOggOpus
+                                          : recording::RecordingFormat::kWavPcm16;
+  spec.sample_rate = rc.sample_rate;
+  spec.channels = rc.channels;
+  spec.metadata = {{"call_id", c.id},
+                   {"caller", c.caller_id},
+                   {"queue", c.queue},
+                   {"agent", c.agent_id},
+                   {"legs", {{"left", "caller"}, {"right", "agent"}}}};
+  const dataplane::RecordLeg legs[2] = {{kPcmuPt, codecs::CodecId::kPcmu, 0}, {kPcmuPt, codecs::CodecId::kPcmu, 0}};
+  auto rec = ms.start_recording(c.session, std::move(spec), legs);
+  if (rec) {
+    c.recording = *rec;
+    note(c, "recording_started", {{"recording", std::to_string(*rec)}, {"file", "call-" + std::to_string(c.id)}});
+  } else {
+    note(c, "recording_failed", {{"error", rec.status().to_string()}});
+  }
+  set_state(c, CallState::kTalking);
+}
+
+Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  note(*c, "hangup", {{"by", by}});
+  switch (c->state) {
+    case CallState::kIvr: {
+      ivr::menu::Actions ignored;
+      c->menu->abort(ignored);
+      finish(*c, "abandoned", ms);
+      break;
+    }
+    case CallState::kQueued:
+    case CallState::kRinging:
+      acd_.submit(acd::Request::make(acd::Request::kAbandon, 0, c->id)) ? void() : note(*c, "acd_unreachable");
+      finish(*c, "abandoned", ms);
+      break;
+    case CallState::kConnecting:
+    case CallState::kTalking:
+      if (!acd_.submit(acd::Request::make(acd::Request::kHangup, c->agent.value_or(0), c->id))) note(*c, "acd_unreachable");
+      finish(*c, "completed", ms);
+      break;
+    case CallState::kEnded:
+      break;
+  }
+  return Status::ok();
+}
+
+void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) {
+  if (c.state == CallState::kEnded) return;
+  if (c.recording) ms.stop_recording(c.session).ignore_error();
+  ms.remove(c.session).ignore_error();
+  by_session_.erase(c.session);
+  c.end_reason = reason;
+  c.ended_ms = unix_ms(clock_);
+  c.timer_id = 0;
+  set_state(c, CallState::kEnded);
+  note(c, "ended", {{"reason", reason}});
+  if (reason == "completed") counters_.completed.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == "abandoned") counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == "failed") counters_.failed.fetch_add(1, std::memory_order_relaxed);
+  else counters_.completed.fetch_add(1, std::memory_order_relaxed);  // ended in the IVR or with a callback: served
+  live_.fetch_sub(1, std::memory_order_relaxed);
+  if (events_ && !c.acd_knows) events_->publish("call.ended", {{"call_id", c.id}, {"reason", reason}});
+  c.menu.reset();
+  ended_order_.push_back(c.id);
+  while (ended_order_.size() > kEndedCallsKept) {
+    calls_.erase(ended_order_.front());
+    ended_order_.erase(ended_order_.begin());
+  }
+}
+
+void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
+  const auto it = by_session_.find(e.session);
+  if (it == by_session_.end()) return;
+  Call* c = find(it->second);
+  if (!c || c->state == CallState::kEnded) return;
+  ivr::menu::Actions actions;
+  switch (e.kind) {
+    case Event::kPlaybackDone:
+      if (e.leg == 0 && c->state == CallState::kIvr && e.playback_id == c->ivr_playback &&
+          e.playback_end == dataplane::PlaybackEnd::kFinished) {
+        c->ivr_playback = 0;
+        c->menu->on_playback_done(c->menu_playback, actions);
+        run_actions(*c, actions, ms);
+      } else if (e.leg == 1 && c->state == CallState::kConnecting && e.playback_id == c->whisper_playback) {
+        bridge(*c, ms);
+      }
+      return;
+    case Event::kDtmf: {
+      if (e.leg != 0) return;
+      const auto source = e.dtmf_source == Event::kInband ? ivr::menu::DigitSource::kInband : ivr::menu::DigitSource::kRfc4733;
+      note(*c, "dtmf", {{"digit", std::string(1, e.digit)}, {"source", ivr::menu::digit_source_name(source)}});
+      if (events_)
+        events_->publish("call.dtmf", {{"call_id", c->id},
+                                       {"digit", std::string(1, e.digit)},
+                                       {"duration_ms", e.duration_ms},
+                                       {"source", ivr::menu::digit_source_name(source)}});
+      if (c->state == CallState::kIvr) {
+        c->menu->on_digit(e.digit, source, actions);
+        run_actions(*c, actions, ms);
+      }
+      return;
+    }
+    case Event::kMediaTimeout:
+      note(*c, "media_timeout", {{"leg", e.leg == 0 ? "caller" : "agent"}});
+      hangup(c->id, e.leg == 0 ? "caller-media-timeout" : "agent-media-timeout", ms).ignore_error();
+      return;
+    case Event::kCommandFailed:
+      note(*c, "media_command_failed", {{"leg", e.leg}, {"error", std::string(e.error)}});
+      return;
+    default:
+      return;
+  }
+}
+
+void CallControl::on_recording_event(const recording::RecorderEvent& e) {
+  for (auto& [id, c] : calls_) {
+    if (c->recording != e.id) continue;
+    note(*c, e.kind == recording::RecorderEvent::kDone ? "recording_finished" : "recording_failed",
+         {{"error", std::string(e.message)}});
+    return;
+  }
+}
+
+void CallControl::on_tick(MediaSessions& ms) {
+  const std::int64_t now = clock_.now().count();
+  while (!timers_.empty() && timers_.top().deadline_ns <= now) {
+    const Timer t = timers_.top();
+    timers_.pop();
+    Call* c = find(t.call);
+    // Stale: superseded, cancelled, or the call left the IVR.
+    if (!c || c->state != CallState::kIvr || c->timer_id != t.timer_id) continue;
+    c->timer_id = 0;
+    ivr::menu::Actions actions;
+    c->menu->on_timer(t.timer_id, actions);
+    run_actions(*c, actions, ms);
+  }
+}
+
+void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
+  Call* c = find(o.call);
+  if (!c || c->state == CallState::kEnded) return;
+  using K = acd::Output::Kind;
+  switch (o.kind) {
+    case K::kOfferCall:
+      c->agent = o.agent;
+      c->agent_id = acd_.agent_id(o.agent);
+      note(*c, "offered", {{"agent", c->agent_id}});
+      set_state(*c, CallState::kRinging);
+      return;
+    case K::kCancelOffer:
+      note(*c, "offer_cancelled", {{"agent", acd_.agent_id(o.agent)}, {"reason", std::string(o.text)}});
+      if (c->state == CallState::kRinging && c->agent == o.agent) {
+        c->agent.reset();
+        c->agent_id.clear();
+        set_state(*c, CallState::kQueued);
+      }
+      return;
+    case K::kCallOverflowed:
+      c->queue = acd_.queue_name(o.queue);
+      note(*c, "overflowed", {{"queue", c->queue}, {"from_queue", acd_.queue_name(o.from_queue)}});
+      return;
+    case K::kCallConnected:
+      note(*c, "connected", {{"agent", acd_.agent_id(o.agent)}});
+      return;
+    case K::kCallAbandoned:
+      // The ACD gave up on the call (longest wait reached, queue removed).
+      note(*c, "removed_from_queue", {{"reason", std::string(o.text)}});
+      finish(*c, "abandoned", ms);
+      return;
+    case K::kRequestRejected:
+      note(*c, "acd_rejected", {{"reason", std::string(o.text)}});
+      if (c->state == CallState::kConnecting) {
+        // The answer lost a race with the offer's timeout: back to waiting.
+        ms.stop_playback(c->session, 1).ignore_error();
+        ms.update(c->session, 1, dataplane::LegRequest{}).ignore_error();
+        c->agent.reset();
+        c->agent_id.clear();
+        set_state(*c, CallState::kQueued);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
+  nlohmann::json j = {{"id", c.id},
+                      {"state", call_state_name(c.state)},
+                      {"caller", c.caller_id},
+                      {"queue", c.queue},
+                      {"agent", c.agent_id},
+                      {"session", std::to_string(c.session)},
+                      {"media", {{"caller_side", endpoint_text({c.local_ip, c.local_port})},
+                                 {"agent_side", endpoint_text({c.local_ip, c.agent_local_port})}}},
+                      {"created_unix_ms", c.created_ms}};
+  if (c.answered_ms) j["answered_unix_ms"] = c.answered_ms;
+  if (c.ended_ms) {
+    j["ended_unix_ms"] = c.ended_ms;
+    j["end_reason"] = c.end_reason;
+  }
+  if (c.recording) j["recording"] = "call-" + std::to_string(c.id);
+  if (c.menu && c.state == CallState::kIvr) {
+    j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};
+  }
+  if (with_history) j["history"] = c.history;
+  return j;
+}
+
+nlohmann::json CallControl::list() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [id, c] : calls_)
+    if (c->state != CallState::kEnded) out.push_back(call_json(*c, false));
+  return out;
+}
+
+std::optional<nlohmann::json> CallControl::show(CallId id) const {
+  const Call* c = find(id);
+  if (!c) return std::nullopt;
+  return call_json(*c, true);
+}
+
+}  // namespace sb::calls

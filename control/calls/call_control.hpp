@@ -1,0 +1,137 @@
+// Call control: one state machine per call that drives the dataplane (a
+// media session per call, prompts, in-band DTMF, recording), the IVR
+// (ivr::menu::MenuSession) and the ACD (queue, offer, connect, hang-up):
+//
+//   inbound call -> IVR (prompts played by the worker, digits from the
+//   caller's leg) -> queue (music on hold) -> offer to an agent (ringing;
+//   the agent answers with its media address) -> whisper beep to the agent
+//   alone -> bridge (relay both ways) + stereo recording -> hang-up from
+//   either side -> the agent's wrap-up (the ACD's timer or end-wrap-up).
+//
+// Every call has an id and an ordered history; CTI events go to the event
+// hub (call.created, call.state, call.dtmf, ivr.node, ivr.input,
+// call.ended for calls that never reached the ACD; the ACD publishes its
+// own call.state/call.ended).
+//
+// Threading: everything runs on the dataplane subsystem's media control
+// thread (it is a MediaController), because it drives MediaSessions. The
+// ACD's outputs arrive on the ACD consumer thread and are posted here;
+// the API posts its requests here too. No locks: one thread owns the
+// calls; the counters read by /metrics are relaxed atomics.
+//
+// Not built yet: SIP (calls start through start_inbound(), from the API or
+// the demo), position and expected-wait announcements, transfers, holds,
+// supervisor modes, and placing callbacks (a requested callback is
+// recorded and the call ends, since placing it needs outbound SIP).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "acd/engine.hpp"
+#include "common/clock.hpp"
+#include "control/api/event_hub.hpp"
+#include "control/config/config_store.hpp"
+#include "control/daemon/acd_subsystem.hpp"
+#include "control/daemon/dataplane_subsystem.hpp"
+#include "ivr/menu/menu_session.hpp"
+#include "ivr/prompts.hpp"
+
+namespace sb::calls {
+
+using CallId = std::uint64_t;
+
+enum class CallState : std::uint8_t { kIvr, kQueued, kRinging, kConnecting, kTalking, kEnded };
+inline constexpr std::size_t kCallStateCount = 6;
+std::string_view call_state_name(CallState s) noexcept;
+
+struct InboundCall {
+  dataplane::Endpoint caller_media;      // where the caller receives RTP
+  std::string caller_id;                 // "+15551230000"
+  std::string menu;                      // IVR menu; empty: the config's entry menu
+};
+
+struct CallCounters {
+  std::atomic<std::uint64_t> started{0};
+  std::atomic<std::uint64_t> by_state[kCallStateCount] = {};
+  // completed (talked to an agent), abandoned (hung up in IVR or queue),
+  // failed (media or ACD trouble), rejected (the daemon refused it)
+  std::atomic<std::uint64_t> completed{0}, abandoned{0}, failed{0}, rejected{0};
+};
+
+class CallControl final : public daemon::MediaController {
+ public:
+  CallControl(config::ConfigStore& config, daemon::AcdSubsystem& acd, api::EventHub* events, const Clock& clock);
+  ~CallControl() override;
+
+  // ---- on the media control thread ----
+  // A new inbound call: a media session whose leg 0 faces the caller
+  // (answer: the returned local port), the IVR started on it. Errors:
+  // unavailable (draining, no media capacity), invalid-argument.
+  Result<nlohmann::json> start_inbound(const InboundCall& call, dataplane::MediaSessions& ms);
+  // The offered agent's phone answered; its media goes to `agent_media`.
+  // Errors: not-found, failed-precondition (not ringing for that agent).
+  Status answer(CallId id, const std::string& agent, dataplane::Endpoint agent_media, dataplane::MediaSessions& ms);
+  // Either side hung up. `by`: "caller", "agent", "api".
+  Status hangup(CallId id, const std::string& by, dataplane::MediaSessions& ms);
+  nlohmann::json list() const;
+  std::optional<nlohmann::json> show(CallId id) const;
+  void on_acd_output(const acd::Output& o, dataplane::MediaSessions& ms);
+  void set_accepting(bool accepting) { accepting_ = accepting; }
+
+  // MediaController
+  void on_media_event(const dataplane::Event& e, dataplane::MediaSessions& ms) override;
+  void on_recording_event(const recording::RecorderEvent& e) override;
+  void on_tick(dataplane::MediaSessions& ms) override;
+
+  // ---- any thread ----
+  const CallCounters& counters() const noexcept { return counters_; }
+  std::uint64_t live_calls() const noexcept { return live_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Call;
+  struct Timer {
+    std::int64_t deadline_ns;
+    CallId call;
+    std::uint64_t timer_id;
+    bool operator>(const Timer& o) const { return deadline_ns > o.deadline_ns; }
+  };
+
+  Call* find(CallId id);
+  const Call* find(CallId id) const;
+  void set_state(Call& c, CallState s);
+  void note(Call& c, const std::string& what, nlohmann::json data = nlohmann::json::object());
+  void run_actions(Call& c, ivr::menu::Actions& actions, dataplane::MediaSessions& ms);
+  void play(Call& c, const ivr::menu::Play& p, dataplane::MediaSessions& ms);
+  void start_hold_music(Call& c, dataplane::MediaSessions& ms);
+  void bridge(Call& c, dataplane::MediaSessions& ms);
+  // Ends the call: media removed, counters, history, event (unless the ACD
+  // reports the end itself).
+  void finish(Call& c, const std::string& reason, dataplane::MediaSessions& ms);
+  std::shared_ptr<const ivr::EncodedPrompt> prompt_for(const ivr::menu::PlayItem& item);
+  nlohmann::json call_json(const Call& c, bool with_history) const;
+
+  config::ConfigStore& config_;
+  daemon::AcdSubsystem& acd_;
+  api::EventHub* events_;
+  const Clock& clock_;
+  bool accepting_ = true;
+  CallId next_id_ = 1;
+  std::map<CallId, std::unique_ptr<Call>> calls_;          // live, and ended ones kept for history
+  std::vector<CallId> ended_order_;                          // oldest ended first
+  std::map<dataplane::SessionId, CallId> by_session_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  ivr::PromptStore prompts_;
+  CallCounters counters_;
+  std::atomic<std::uint64_t> live_{0};
+};
+
+}  // namespace sb::calls

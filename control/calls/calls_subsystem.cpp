@@ -1,0 +1,167 @@
+#include "control/calls/calls_subsystem.hpp"
+
+#include <thread>
+
+#include "control/api/call_requests.hpp"
+#include "control/metrics/metric_catalogue.hpp"
+
+namespace sb::calls {
+
+namespace {
+
+using api::HttpRequest;
+using api::HttpResponse;
+using api::Method;
+
+std::optional<CallId> parse_call_id(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  CallId id = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + static_cast<CallId>(c - '0');
+  }
+  return id;
+}
+
+// Calls by state, started and ended, read from call control's relaxed
+// atomics at scrape time.
+class CallsCollector final : public metrics::Collector {
+ public:
+  explicit CallsCollector(const CallControl& control) : control_(control) {}
+  std::vector<const metrics::MetricSpec*> describe() const override {
+    using namespace metrics::catalogue;
+    return {&calls_active, &calls_started, &calls_ended};
+  }
+  void collect(std::vector<metrics::FamilySnapshot>& out) const override {
+    using namespace metrics::catalogue;
+    const CallCounters& c = control_.counters();
+    auto family = [&](const metrics::MetricSpec& spec) -> metrics::FamilySnapshot& {
+      metrics::FamilySnapshot f;
+      f.spec = &spec;
+      f.label_names = metrics::label_names_of(spec);
+      out.push_back(std::move(f));
+      return out.back();
+    };
+    auto& active = family(calls_active);
+    for (std::size_t s = 0; s < kCallStateCount; ++s) {
+      if (static_cast<CallState>(s) == CallState::kEnded) continue;
+      active.samples.push_back({{std::string(call_state_name(static_cast<CallState>(s)))},
+                                static_cast<double>(c.by_state[s].load(std::memory_order_relaxed))});
+    }
+    family(calls_started).samples.push_back({{"inbound"}, static_cast<double>(c.started.load(std::memory_order_relaxed))});
+    auto& ended = family(calls_ended);
+    ended.samples.push_back({{"completed"}, static_cast<double>(c.completed.load(std::memory_order_relaxed))});
+    ended.samples.push_back({{"abandoned"}, static_cast<double>(c.abandoned.load(std::memory_order_relaxed))});
+    ended.samples.push_back({{"failed"}, static_cast<double>(c.failed.load(std::memory_order_relaxed))});
+    ended.samples.push_back({{"rejected"}, static_cast<double>(c.rejected.load(std::memory_order_relaxed))});
+  }
+
+ private:
+  const CallControl& control_;
+};
+
+}  // namespace
+
+CallsSubsystem::CallsSubsystem(daemon::DaemonContext& context, daemon::DataplaneSubsystem& dataplane,
+                               daemon::AcdSubsystem& acd)
+    : ctx_(context), dataplane_(dataplane), acd_(acd), control_(*context.config, acd, context.events, *context.clock) {
+  dataplane_.set_controller(&control_);
+  acd_.set_call_sink([this](const acd::Output& o) {
+    // The engine never drops an output, and neither may this hand-off: the
+    // ACD consumer thread waits for room in the media thread's queue
+    // (backpressure on the engine's output ring, which holds a backlog).
+    while (!dataplane_.post([this, o](dataplane::MediaSessions& ms) { control_.on_acd_output(o, ms); })) {
+      if (stopping_.load(std::memory_order_relaxed)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+}
+
+CallsSubsystem::~CallsSubsystem() { stop(); }
+
+Status CallsSubsystem::start(std::shared_ptr<const config::DaemonConfig>) {
+  stopping_.store(false, std::memory_order_relaxed);
+  collector_ = std::make_shared<CallsCollector>(control_);
+  if (ctx_.metrics) SB_RETURN_IF_ERROR(ctx_.metrics->add_collector("calls", collector_));
+  return Status::ok();
+}
+
+void CallsSubsystem::stop_accepting() {
+  // Best effort: if the queue is full the next POST still meets the
+  // drain flag of the daemon's /healthz; calls are refused once it runs.
+  (void)dataplane_.post([this](dataplane::MediaSessions&) { control_.set_accepting(false); });
+}
+
+void CallsSubsystem::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  if (ctx_.metrics && collector_) ctx_.metrics->remove_collector("calls").ignore_error();
+  collector_.reset();
+}
+
+std::vector<std::string> CallsSubsystem::banner() const {
+  return {"calls      call control: IVR -> queue -> agent -> recording (inbound calls through POST /api/v1/calls; SIP not built yet)"};
+}
+
+Status CallsSubsystem::register_routes(api::Router& router) {
+  // Each handler validates on the API thread, then runs on the media
+  // control thread, which owns the calls.
+  auto on_media_thread = [this](api::Responder respond, std::function<HttpResponse(dataplane::MediaSessions&)> fn) {
+    auto responder = std::make_shared<api::Responder>(std::move(respond));
+    if (!dataplane_.post([responder, fn](dataplane::MediaSessions& ms) { (*responder)(fn(ms)); }))
+      (*responder)(api::error_response(503, "unavailable", "call control is not running or is busy; retry"));
+  };
+  SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls", [this, on_media_thread](const HttpRequest& req,
+                                                                                         api::Responder respond) {
+    auto body = api::parse_new_call_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto b = std::get<api::NewCallBody>(body);
+    on_media_thread(std::move(respond), [this, b](dataplane::MediaSessions& ms) {
+      auto r = control_.start_inbound({{b.media.ip, b.media.port}, b.caller, b.menu}, ms);
+      if (!r) return api::status_error_response(r.status());
+      return HttpResponse::json(201, *r);
+    });
+  }));
+  SB_RETURN_IF_ERROR(router.add(Method::kGet, "/api/v1/calls", [this, on_media_thread](const HttpRequest&, api::Responder respond) {
+    on_media_thread(std::move(respond), [this](dataplane::MediaSessions&) {
+      return HttpResponse::json(200, {{"calls", control_.list()}});
+    });
+  }));
+  SB_RETURN_IF_ERROR(router.add(Method::kGet, "/api/v1/calls/{id}", [this, on_media_thread](const HttpRequest& req,
+                                                                                             api::Responder respond) {
+    const auto id = parse_call_id(req.param("id"));
+    const std::string text = req.param("id");
+    on_media_thread(std::move(respond), [this, id, text](dataplane::MediaSessions&) {
+      auto j = id ? control_.show(*id) : std::nullopt;
+      if (!j) return api::error_response(404, "not_found", "no call \"" + text + "\"", {{"id", "no such call"}});
+      return HttpResponse::json(200, *j);
+    });
+  }));
+  SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls/{id}/answer", [this, on_media_thread](const HttpRequest& req,
+                                                                                                     api::Responder respond) {
+    auto body = api::parse_answer_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    const auto b = std::get<api::AnswerBody>(body);
+    on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
+      const Status s = control_.answer(*id, b.agent, {b.media.ip, b.media.port}, ms);
+      if (!s.is_ok()) return api::status_error_response(s);
+      return HttpResponse::json(200, *control_.show(*id));
+    });
+  }));
+  return router.add(Method::kPost, "/api/v1/calls/{id}/hangup", [this, on_media_thread](const HttpRequest& req,
+                                                                                         api::Responder respond) {
+    auto body = api::parse_hangup_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    const auto b = std::get<api::HangupBody>(body);
+    on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
+      const Status s = control_.hangup(*id, b.by, ms);
+      if (!s.is_ok()) return api::status_error_response(s);
+      return HttpResponse::json(200, *control_.show(*id));
+    });
+  });
+}
+
+}  // namespace sb::calls
