@@ -1,4 +1,4 @@
-// The client machines: RFC 3261 Figures 5 and 6, and RFC 6026 §8.4's
+// The client machines: RFC 3261 Figures 5 and 6, and RFC 6026's
 // Accepted state, in which an INVITE client transaction stays for 64*T1
 // after a 2xx so that the 2xx retransmissions (and the 2xx of other forks)
 // reach the TU, which alone can ACK them.

@@ -1,4 +1,4 @@
-// The server machines: RFC 3261 Figures 7 and 8, and RFC 6026 §8.7's
+// The server machines: RFC 3261 Figures 7 and 8, and RFC 6026's
 // Accepted state, in which an INVITE server transaction that sent a 2xx
 // absorbs retransmitted INVITEs for 64*T1 (Timer L) instead of handing them
 // to the TU as new requests, and passes ACKs up.
@@ -75,7 +75,7 @@ void InviteServerTransaction::on_request(const SipMessage& request, Nanos now) {
         linger(TransactionState::kConfirmed, kTimerHorI, peer_.reliable ? Nanos{0} : cfg_.t4, now);
         return;
       case TransactionState::kAccepted:
-        tu_.on_request(id_, request);  // RFC 6026 §8.7: the TU's ACK
+        tu_.on_request(id_, request);  // RFC 6026: the TU's ACK
         return;
       default:
         return;  // Confirmed absorbs; an ACK before any final is meaningless

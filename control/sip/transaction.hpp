@@ -38,7 +38,7 @@ namespace sb::sip {
 
 using TransactionId = std::uint64_t;
 // The id reported with messages that belong to no transaction: an ACK for a
-// 2xx, a 2xx to INVITE whose client transaction has gone (RFC 6026 §8.4).
+// 2xx, a 2xx to INVITE whose client transaction has gone.
 inline constexpr TransactionId kNoTransaction = 0;
 
 // RFC 3261 §17.1.1.1 and Table 4. T1 is the RTT estimate, T2 the cap on

@@ -247,8 +247,9 @@ void TransactionLayer::handle_response(const SipMessage& m, Nanos now) {
       return;
     }
   }
-  // RFC 6026 §8.4: a 2xx to INVITE without its transaction (late, or from
-  // another fork) still needs the dialog's ACK.
+  // A 2xx to INVITE without its transaction (after Timer M, or an unknown
+  // fork) is the dialog layer's to judge: it may need an ACK, or an ACK
+  // and a BYE.
   if (m.status_code() >= 200 && m.status_code() < 300 && seq->method == "INVITE") {
     ++stats_.stray_2xx_to_tu;
     tu_.on_response(kNoTransaction, m);

@@ -456,7 +456,7 @@ TEST_F(TransactionTest, InviteServerAcceptedAbsorbsInvitesPassesAcksUntilTimerL)
   ASSERT_EQ(tu.requests.size(), 2u);
   EXPECT_EQ(tu.requests[1], std::make_pair(kNoTransaction, std::string("ACK")));
   // One reusing the INVITE's branch matches the Accepted transaction and
-  // goes to the TU too (RFC 6026 §8.7).
+  // goes to the TU too (RFC 6026).
   receive(peer_request("ACK", "z9hG4bKpeer1", "ACK", "s1"), udp);
   EXPECT_EQ(tu.requests.back(), std::make_pair(id, std::string("ACK")));
   EXPECT_EQ(layer->stats().acks_to_tu, 2u);
