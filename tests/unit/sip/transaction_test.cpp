@@ -323,6 +323,32 @@ TEST_F(TransactionTest, ClientTransportErrorEndsTheTransaction) {
   EXPECT_EQ(layer->size(), 0u);
 }
 
+TEST_F(TransactionTest, LateTickKeepsTheRetransmissionSchedule) {
+  auto id = layer->send_request(our_request("OPTIONS", layer->new_branch()), udp);
+  ASSERT_TRUE(id);
+  clock.set(ms(5000));
+  layer->on_tick(clock.now());  // one tick, 5 s late: each E as at its own time
+  EXPECT_EQ(tu.retransmission_times().size(), 3u);  // due at 0.5, 1.5 and 3.5 s
+  EXPECT_EQ(layer->next_deadline(), ms(7500));
+}
+
+TEST_F(TransactionTest, ServerTransportErrorIsReported) {
+  receive(peer_request("OPTIONS", "z9hG4bKopt"), udp);
+  const TransactionId id = tu.requests.at(0).first;
+  tu.fail_sends = true;
+  EXPECT_EQ(layer->respond(id, 200, "OK", {.to_tag = "s1"}).code(), StatusCode::kIoError);
+  EXPECT_EQ(tu.transport_errors, std::vector<TransactionId>{id});
+  EXPECT_EQ(state(id), TransactionState::kTerminated);
+  // A 2xx to INVITE that cannot be sent leaves the transaction Accepted, so
+  // retransmitted INVITEs are still absorbed while the TU retries or hangs up.
+  tu.fail_sends = false;
+  receive(peer_request("INVITE", "z9hG4bKinv"), udp);
+  const TransactionId invite = tu.requests.back().first;
+  tu.fail_sends = true;
+  EXPECT_FALSE(layer->respond(invite, 200, "OK", {.to_tag = "s2"}));
+  EXPECT_EQ(state(invite), TransactionState::kAccepted);
+}
+
 TEST_F(TransactionTest, SendRequestRefusals) {
   EXPECT_EQ(layer->send_request(our_request("ACK", layer->new_branch()), udp).status().code(),
             StatusCode::kFailedPrecondition);
@@ -624,6 +650,16 @@ TEST_F(TransactionTest, CancelAfterTheTwoXxGets200AndLeavesTheCallAnswered) {
   EXPECT_EQ(to(cancel_ok.message())->tag, "s1");  // the tag of the INVITE's response
   EXPECT_EQ(state(invite), TransactionState::kAccepted);
   EXPECT_EQ(layer->respond(invite, 487, "Request Terminated").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(TransactionTest, RetransmittedCancelGetsThe200AgainAndIsNotReportedTwice) {
+  receive(peer_request("INVITE", "z9hG4bKpeer1"), udp);
+  receive(peer_request("CANCEL", "z9hG4bKpeer1"), udp);
+  const std::string first = tu.sent.back().bytes;
+  receive(peer_request("CANCEL", "z9hG4bKpeer1"), udp);
+  EXPECT_EQ(tu.sent.back().bytes, first);
+  EXPECT_TRUE(tu.sent.back().retransmission);
+  EXPECT_EQ(tu.cancels.size(), 1u);
 }
 
 TEST_F(TransactionTest, CancelMatchingNothingGets481) {
