@@ -114,7 +114,8 @@ class SipTransport {
   // started). On error nothing is left bound.
   Status start();
   // Closes every socket and joins the thread. Idempotent; pending sends
-  // are abandoned (their callbacks are not called).
+  // are abandoned (their callbacks are not called). Not from the handler
+  // or a send callback: it would join its own thread.
   void stop();
 
   // The bound addresses, in options.listen order (ports resolved when 0
