@@ -80,7 +80,7 @@ inline constexpr MetricSpec ivr_exits{"switchboard_ivr_exits_total", kCounter, "
 
 // ---- calls ----------------------------------------------------------------
 inline constexpr MetricSpec calls_active{"switchboard_calls_active", kGauge, "state", "",
-                                         "Calls now by state: ivr, queued, ringing, talking, wrapup.", kCalls};
+                                         "Calls now by state: ivr, queued, ringing, connecting, talking.", kCalls};
 inline constexpr MetricSpec calls_started{"switchboard_calls_started_total", kCounter, "direction", "",
                                           "Calls started, inbound or outbound.", kCalls};
 inline constexpr MetricSpec calls_ended{"switchboard_calls_ended_total", kCounter, "reason", "",

@@ -1,0 +1,206 @@
+// A call through a running daemon, driven the way an HTTP-speaking gateway
+// and an agent desktop would: place it (POST /api/v1/calls), answer the
+// IVR with an RFC 4733 digit over real RTP, wait in queue, answer as the
+// offered agent with a media address, talk both ways, hang up; the CTI
+// stream carries the call's events in order, GET /calls/{id} its history,
+// the recording lands with metadata, and /metrics counts it. Bad requests
+// are answered with the field or state that is wrong.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+
+#include "dataplane/rtp/rtp.hpp"
+#include "tests/integration/daemon_harness.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/udp.hpp"
+
+namespace sb {
+namespace {
+
+using test::BackgroundProcess;
+using test::bearer;
+using test::eventually;
+using test::http_request;
+using test::json_with;
+using test::switchboard_binary;
+using test::TempDir;
+using test::UdpPeer;
+
+const char* kCallConfig = R"(
+[ivr]
+entry_menu = "pick"
+[dataplane]
+port_min = 36200
+port_max = 36299
+[ivr.menus.pick]
+entry = "choose"
+[ivr.menus.pick.nodes.choose]
+type = "collect"
+prompts = ["hi"]
+max_digits = 1
+first_digit_timeout = "10s"
+branches = [{ match = "1", next = "sales" }]
+on_failure = "sales"
+[ivr.menus.pick.nodes.sales]
+type = "queue"
+queue = "sales"
+[acd]
+skills = ["english"]
+[[acd.queues]]
+name = "sales"
+requires = { english = 3 }
+wrap_up_seconds = 5
+[[acd.agents]]
+id = "a1"
+skills = { english = 5 }
+queues = ["sales"]
+)";
+
+std::vector<std::uint8_t> rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::vector<std::uint8_t> payload) {
+  std::vector<std::uint8_t> b(12);
+  rtp::write_rtp_header(b.data(), false, pt, seq, ts, 0xCA11);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+std::uint16_t port_of(const nlohmann::json& endpoint) {
+  const std::string s = endpoint.get<std::string>();
+  return static_cast<std::uint16_t>(std::stoi(s.substr(s.rfind(':') + 1)));
+}
+
+class CallsApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string cfg = dir_.file("switchboard.toml");
+    test::write_file(cfg, test::daemon_config(dir_, "info", dir_.file("rec")) + kCallConfig);
+    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg});
+    port_ = test::port_from_banner(*daemon_);
+    ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
+    ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
+  }
+  void TearDown() override {
+    if (!daemon_) return;
+    daemon_->signal(SIGTERM);
+    EXPECT_EQ(daemon_->wait_exit(), 0) << daemon_->err();
+  }
+  test::HttpResult call(const std::string& method, const std::string& path, const std::string& body = "") {
+    return http_request(port_, method, path, body, body.empty() ? bearer(test::kToken) : json_with(test::kToken));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<BackgroundProcess> daemon_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
+  test::WsClient events;
+  ASSERT_EQ(events.connect(port_, "/api/v1/events?types=call.*,ivr.*", bearer(test::kToken)), "");
+  ASSERT_TRUE(events.read_json());  // hello
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+
+  UdpPeer caller, agent;
+  auto placed = call("POST", "/api/v1/calls",
+                     R"({"caller": "+15550001111", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const int id = placed.json()["call_id"];
+  const std::uint16_t caller_side = port_of(placed.json()["media"]);
+  const std::string call_path = "/api/v1/calls/" + std::to_string(id);
+
+  // The prompt reaches the caller as RTP.
+  ASSERT_TRUE(caller.receive(std::chrono::seconds(5))) << "no prompt audio";
+  // Digit 1 as RFC 4733 events (start, then three End packets).
+  std::uint16_t seq = 1;
+  for (int k = 0; k < 4; ++k)
+    ASSERT_TRUE(caller.send_to(caller_side, rtp_packet(101, seq++, 16000, {1, static_cast<std::uint8_t>(k ? 0x8a : 0x0a), 0x03, 0x20})));
+
+  ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "ringing"; }, std::chrono::seconds(10)))
+      << call("GET", call_path).body;
+  EXPECT_EQ(call("GET", call_path).json()["agent"], "a1");
+  // Only the offered agent may answer, and only with a media address.
+  EXPECT_EQ(call("POST", call_path + "/answer", R"({"agent": "a2", "media": "127.0.0.1:9"})").status, 409);
+  EXPECT_EQ(call("POST", call_path + "/answer", R"({"agent": "a1"})").status, 422);
+  auto answered = call("POST", call_path + "/answer",
+                       R"({"agent": "a1", "media": "127.0.0.1:)" + std::to_string(agent.port()) + R"("})");
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  const std::uint16_t agent_side = port_of(answered.json()["media"]["agent_side"]);
+  ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "talking"; }));
+
+  // Talk both ways through the bridge.
+  agent.drain(std::chrono::milliseconds(100));
+  caller.drain(std::chrono::milliseconds(100));
+  for (std::uint16_t i = 0; i < 25; ++i) {
+    caller.send_to(caller_side, rtp_packet(0, seq++, 16000 + 160u * i, std::vector<std::uint8_t>(160, 0x11)));
+    agent.send_to(agent_side, rtp_packet(0, static_cast<std::uint16_t>(500 + i), 160u * i, std::vector<std::uint8_t>(160, 0x22)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto at_agent = agent.drain(std::chrono::milliseconds(300));
+  const auto at_caller = caller.drain(std::chrono::milliseconds(300));
+  EXPECT_GE(at_agent.size(), 20u);
+  EXPECT_GE(at_caller.size(), 20u);
+
+  auto hung = call("POST", call_path + "/hangup", R"({"by": "agent"})");
+  ASSERT_EQ(hung.status, 200) << hung.body;
+  EXPECT_EQ(hung.json()["state"], "ended");
+  EXPECT_EQ(call("POST", call_path + "/hangup").status, 404);
+
+  // The CTI stream, in order.
+  std::vector<std::string> seen;
+  while (seen.empty() || seen.back() != "call.ended") {
+    auto e = events.read_json(std::chrono::seconds(5));
+    ASSERT_TRUE(e) << "events so far: " << testing::PrintToString(seen);
+    std::string what = (*e)["type"];
+    const auto& d = (*e)["data"];
+    if (d.contains("state")) what += " " + d["state"].get<std::string>();
+    if (d.contains("node")) what += " " + d["node"].get<std::string>();
+    seen.push_back(what);
+  }
+  const std::vector<std::string> expected = {
+      "call.created",      "call.state ivr",    "ivr.node choose",    "call.dtmf",  "ivr.input choose",
+      "ivr.node sales",    "call.state queued", "call.state ringing", "call.state connecting", "call.state talking",
+      "call.ended"};
+  // The ACD's "talking" (on accept) and ours may come in either order
+  // around "connecting"; the rest is strict.
+  ASSERT_EQ(seen.size(), expected.size()) << testing::PrintToString(seen);
+  auto sorted_middle = [](std::vector<std::string> v) {
+    std::sort(v.begin() + 8, v.begin() + 10);
+    return v;
+  };
+  EXPECT_EQ(sorted_middle(seen), sorted_middle(expected)) << testing::PrintToString(seen);
+
+  // History, recording, metrics.
+  const auto shown = call("GET", call_path).json();
+  EXPECT_EQ(shown["end_reason"], "completed");
+  std::vector<std::string> history;
+  for (const auto& h : shown["history"]) history.push_back(h["event"]);
+  for (const char* e : {"created", "dtmf", "ivr.input", "queued", "offered", "answered", "recording_started", "hangup", "ended"})
+    EXPECT_NE(std::find(history.begin(), history.end(), e), history.end()) << e;
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.file("rec/call-" + std::to_string(id) + ".json")); }));
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("rec/call-" + std::to_string(id) + ".wav")));
+  const std::string scrape = http_request(port_, "GET", "/metrics").body;
+  EXPECT_NE(scrape.find("switchboard_calls_started_total{direction=\"inbound\"} 1"), std::string::npos) << scrape;
+  EXPECT_NE(scrape.find("switchboard_calls_ended_total{reason=\"completed\"} 1"), std::string::npos);
+  EXPECT_NE(scrape.find("switchboard_calls_active{state=\"talking\"} 0"), std::string::npos);
+  EXPECT_NE(scrape.find("switchboard_acd_calls_answered_total{queue=\"sales\"} 1"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a1").json()["state"] == "after-call-work"; }));
+}
+
+TEST_F(CallsApi, BadRequestsAndUnknownCalls) {
+  EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1"})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/calls", R"({"media": "127.0.0.1:4000"})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "a b", "media": "127.0.0.1:4000"})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1:4000", "extra": 1})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1:4000", "menu": "nope"})").status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/calls", "{").status, 400);
+  EXPECT_EQ(http_request(port_, "POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1:4000"})").status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/calls/77").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/calls/x").status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/calls/77/hangup", R"({"by": "nobody"})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/calls/77/hangup").status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/calls/77/answer", R"({"agent": "a1", "media": "127.0.0.1:4000"})").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/calls").json()["calls"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace sb
