@@ -28,7 +28,8 @@ void OutputStream::map(std::uint32_t in_ssrc, std::uint16_t in_seq, std::uint32_
       // Continue: next sequence number, and the timestamp moved on by the
       // wall-clock time since the last packet (at least one unit).
       std::int64_t elapsed = (now_ns - last_send_ns) / 1000 * clock_rate / 1'000'000;
-      if (elapsed < 1) elapsed = 1;
+      const std::int64_t one_packet = last_step ? last_step : clock_rate / 50;  // else 20 ms
+      if (elapsed < one_packet) elapsed = one_packet;
       seq_delta = static_cast<std::uint16_t>(static_cast<std::uint16_t>(last_seq + 1) - in_seq);
       ts_delta = static_cast<std::uint32_t>(last_ts + static_cast<std::uint32_t>(elapsed)) - in_ts;
     }
@@ -38,6 +39,10 @@ void OutputStream::map(std::uint32_t in_ssrc, std::uint16_t in_seq, std::uint32_
   out_ts = in_ts + ts_delta;
   // Track the newest packet sent (reordered older ones do not move it back).
   if (static_cast<std::int16_t>(static_cast<std::uint16_t>(out_seq - last_seq)) > 0) {
+    // Consecutive packets of one source: their timestamp step is the audio
+    // a packet carries (bounded to a second, so a bogus jump is ignored).
+    const std::uint32_t step = out_ts - last_ts;
+    if (!rebase && out_seq == static_cast<std::uint16_t>(last_seq + 1) && step > 0 && step <= clock_rate) last_step = step;
     last_seq = out_seq;
     last_ts = out_ts;
   }

@@ -53,6 +53,12 @@ struct OutputStream {
   std::uint16_t last_seq = 0;        // highest sequence sent
   std::uint32_t last_ts = 0;
   std::int64_t last_send_ns = 0;
+  // Timestamp units between the last two in-order packets: the length of
+  // the audio the last packet carried. A new source continues at least that
+  // far on, so its first packet never overlaps the last one's audio even
+  // when it follows within a millisecond (a prompt ending as the agent's
+  // packet arrives).
+  std::uint32_t last_step = 0;
   std::uint64_t packets = 0;
   std::uint64_t octets = 0;          // payload octets, for SR
 

@@ -117,6 +117,24 @@ TEST(OutputStream, ContinuityAcrossASourceSwitch) {
   EXPECT_EQ(out.last_seq, static_cast<std::uint16_t>(last_seq + 2));
 }
 
+TEST(OutputStream, ANewSourceRightAfterTheLastPacketStillStartsAPacketLater) {
+  OutputStream out;
+  std::uint16_t seq;
+  std::uint32_t ts;
+  // A 30 ms stream (240 units a packet)...
+  for (int i = 0; i < 5; ++i) out.map(1, static_cast<std::uint16_t>(10 + i), 240u * static_cast<std::uint32_t>(i), i * 30 * kMs, seq, ts);
+  const std::uint32_t last_ts = ts;
+  // ...and another source 1 ms after its last packet: the last packet's
+  // 30 ms of audio are not overlapped.
+  out.map(2, 900, 5, 4 * 30 * kMs + kMs, seq, ts);
+  EXPECT_EQ(ts, last_ts + 240);
+  // With no history of steps, 20 ms is assumed.
+  OutputStream fresh;
+  fresh.map(1, 1, 1000, 0, seq, ts);
+  fresh.map(2, 7, 7, kMs, seq, ts);
+  EXPECT_EQ(ts, 1000u + 160u);
+}
+
 TEST(OutputStream, SameSsrcRestartIsRebased) {
   OutputStream out;
   std::uint16_t seq;
