@@ -178,6 +178,35 @@ void BM_TranscodeCall_PcmuOpus(benchmark::State& state) {
 }
 BENCHMARK(BM_TranscodeCall_PcmuOpus)->Arg(0)->Arg(5)->Arg(10);
 
+// Baseline for the same run: a transcoded call between the two G.711
+// laws (PCMU caller, PCMA agent), the cheapest transcoding there is.
+void BM_TranscodeCall_PcmuPcmaBaseline(benchmark::State& state) {
+  auto up = Transcoder::create({CodecId::kPcmu, {}}, {CodecId::kPcma, {}});
+  auto down = Transcoder::create({CodecId::kPcma, {}}, {CodecId::kPcmu, {}});
+  auto pcmu_enc = Encoder::create(CodecId::kPcmu, {});
+  auto pcma_enc = Encoder::create(CodecId::kPcma, {});
+  FrameCursor caller(8000, 160), agent(8000, 160);
+  std::vector<std::vector<std::uint8_t>> caller_payloads, agent_payloads;
+  for (std::size_t i = 0; i < caller.pcm.size() / 160; ++i) {
+    std::vector<std::uint8_t> p(160), q(160);
+    pcmu_enc->encode(caller.next(), p);
+    pcma_enc->encode(agent.next(), q);
+    caller_payloads.push_back(p);
+    agent_payloads.push_back(q);
+  }
+  std::size_t i = 0, bytes = 0;
+  auto sink = [&](std::span<const std::uint8_t> out, std::uint32_t) { bytes += out.size(); };
+  for (auto _ : state) {
+    up->transcode(caller_payloads[i], sink);
+    down->transcode(agent_payloads[i], sink);
+    i = (i + 1) % caller_payloads.size();
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.counters["calls_per_core"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 0.02, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TranscodeCall_PcmuPcmaBaseline);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -186,6 +186,59 @@ TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
   EXPECT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a1").json()["state"] == "after-call-work"; }));
 }
 
+// SIGHUP with a call talking keeps it (media keeps flowing); SIGTERM with
+// the call still up waits for it (no new calls meanwhile) and exits 0 once
+// it has ended.
+TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+  UdpPeer caller, agent;
+  auto placed = call("POST", "/api/v1/calls",
+                     R"({"caller": "+15550002222", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const std::string call_path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
+  const std::uint16_t caller_side = port_of(placed.json()["media"]);
+  std::uint16_t seq = 1;
+  for (int k = 0; k < 4; ++k)
+    ASSERT_TRUE(caller.send_to(caller_side, rtp_packet(101, seq++, 16000, {1, static_cast<std::uint8_t>(k ? 0x8a : 0x0a), 0x03, 0x20})));
+  ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "ringing"; }, std::chrono::seconds(10)));
+  auto answered = call("POST", call_path + "/answer",
+                       R"({"agent": "a1", "media": "127.0.0.1:)" + std::to_string(agent.port()) + R"("})");
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "talking"; }));
+  // The caller talks; the agent's socket counts what the bridge delivers.
+  auto talk = [&](int packets) {
+    agent.drain(std::chrono::milliseconds(50));
+    for (int i = 0; i < packets; ++i) {
+      caller.send_to(caller_side, rtp_packet(0, seq, 16000 + 160u * seq, std::vector<std::uint8_t>(160, 0x11)));
+      ++seq;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return agent.drain(std::chrono::milliseconds(200)).size();
+  };
+  EXPECT_GE(talk(10), 8u);
+
+  // A reload that changes the ACD (another agent) while the call talks.
+  test::write_file(dir_.file("switchboard.toml"), test::daemon_config(dir_, "info", dir_.file("rec")) + kCallConfig +
+                                                      "[[acd.agents]]\nid = \"a9\"\nskills = { english = 4 }\nqueues = [\"sales\"]\n");
+  daemon_->signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents").json()["agents"].size() == 2; }));
+  EXPECT_EQ(call("GET", call_path).json()["state"], "talking");
+  EXPECT_GE(talk(10), 8u);
+
+  // Drain: the daemon stays up for the live call and refuses new ones.
+  daemon_->signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return http_request(port_, "GET", "/healthz").status == 503; }));
+  EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1:4000"})").status, 503);
+  EXPECT_FALSE(daemon_->wait_exit(std::chrono::milliseconds(1500)).has_value()) << "exited with a call up";
+  EXPECT_GE(talk(5), 4u);
+  ASSERT_EQ(call("POST", call_path + "/hangup", R"({"by": "caller"})").status, 200);
+  const auto code = daemon_->wait_exit(std::chrono::seconds(15));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  daemon_.reset();
+}
+
 TEST_F(CallsApi, BadRequestsAndUnknownCalls) {
   EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1"})").status, 422);
   EXPECT_EQ(call("POST", "/api/v1/calls", R"({"media": "127.0.0.1:4000"})").status, 422);
