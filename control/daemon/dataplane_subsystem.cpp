@@ -117,6 +117,34 @@ HttpResponse bad_session_id(const std::string& text) {
   return api::error_response(404, "not_found", "no media session \"" + text + "\"", {{"id", "not a media session id"}});
 }
 
+// The recorder's counters (relaxed atomics its writer threads and the
+// workers' taps bump), read at scrape time.
+class RecorderCollector final : public metrics::Collector {
+ public:
+  explicit RecorderCollector(const recording::RecorderCounters& c) : c_(c) {}
+  std::vector<const metrics::MetricSpec*> describe() const override {
+    using namespace metrics::catalogue;
+    return {&rec_active, &rec_started, &rec_completed, &rec_failed, &rec_frames_dropped};
+  }
+  void collect(std::vector<metrics::FamilySnapshot>& out) const override {
+    using namespace metrics::catalogue;
+    auto one = [&](const metrics::MetricSpec& spec, const std::atomic<std::uint64_t>& v) {
+      metrics::FamilySnapshot f;
+      f.spec = &spec;
+      f.samples.push_back({{}, static_cast<double>(v.load(std::memory_order_relaxed))});
+      out.push_back(std::move(f));
+    };
+    one(rec_active, c_.active);
+    one(rec_started, c_.started);
+    one(rec_completed, c_.completed);
+    one(rec_failed, c_.failed);
+    one(rec_frames_dropped, c_.frames_dropped);
+  }
+
+ private:
+  const recording::RecorderCounters& c_;
+};
+
 }  // namespace
 
 DataplaneSubsystem::DataplaneSubsystem(DaemonContext& context) : ctx_(context) {}
@@ -152,6 +180,10 @@ Status DataplaneSubsystem::start(std::shared_ptr<const config::DaemonConfig> con
                      {std::string(dataplane::kDropReasonLabels[r])}});
   collector_ = std::make_shared<Collector>(dataplane_->counters(), std::move(cells));
   if (ctx_.metrics) SB_RETURN_IF_ERROR(ctx_.metrics->add_collector("dataplane", collector_));
+  if (ctx_.metrics && dataplane_->recorder()) {
+    recorder_collector_ = std::make_shared<RecorderCollector>(dataplane_->recorder()->counters());
+    SB_RETURN_IF_ERROR(ctx_.metrics->add_collector("recordings", recorder_collector_));
+  }
   return Status::ok();
 }
 
@@ -364,7 +396,9 @@ void DataplaneSubsystem::stop() {
   stop_.store(true, std::memory_order_relaxed);
   if (media_thread_.joinable()) media_thread_.join();
   if (ctx_.metrics) ctx_.metrics->remove_collector("dataplane").ignore_error();
+  if (ctx_.metrics && recorder_collector_) ctx_.metrics->remove_collector("recordings").ignore_error();
   collector_.reset();
+  recorder_collector_.reset();
   dataplane_->stop();
   dataplane_.reset();
   for (auto& [id, responder] : pending_creates_)

@@ -93,6 +93,7 @@ class DataplaneSubsystem final : public Subsystem {
   // or refused (kCommandFailed): a 201 means media can flow.
   std::map<dataplane::SessionId, std::shared_ptr<api::Responder>> pending_creates_;
   std::shared_ptr<metrics::Collector> collector_;
+  std::shared_ptr<metrics::Collector> recorder_collector_;
   MediaController* controller_ = nullptr;
 };
 

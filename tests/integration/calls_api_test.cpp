@@ -183,6 +183,10 @@ TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
   EXPECT_NE(scrape.find("switchboard_calls_ended_total{reason=\"completed\"} 1"), std::string::npos);
   EXPECT_NE(scrape.find("switchboard_calls_active{state=\"talking\"} 0"), std::string::npos);
   EXPECT_NE(scrape.find("switchboard_acd_calls_answered_total{queue=\"sales\"} 1"), std::string::npos);
+  EXPECT_NE(scrape.find("switchboard_recordings_started_total 1"), std::string::npos);
+  EXPECT_TRUE(eventually([&] {
+    return http_request(port_, "GET", "/metrics").body.find("switchboard_recordings_completed_total 1") != std::string::npos;
+  }));
   EXPECT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a1").json()["state"] == "after-call-work"; }));
 }
 
