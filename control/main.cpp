@@ -61,6 +61,14 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run the daemon (the embedded default configuration without --config)");
   run_cmd->add_option("--config,-c", run.config_path, "Config file (TOML)");
 
+  sb::control::PromptsGenerateOptions prompts;
+  auto* prompts_cmd = app.add_subcommand("prompts", "IVR prompt files");
+  prompts_cmd->require_subcommand(1);
+  auto* prompts_generate = prompts_cmd->add_subcommand(
+      "generate", "Speak every prompt's configured text with espeak-ng into <prompts_dir>/<language>/<name>.wav");
+  prompts_generate->add_option("--config,-c", prompts.config_path, "Config file (TOML); default: the embedded default");
+  prompts_generate->add_flag("--overwrite", prompts.overwrite, "Replace files that exist");
+
   std::string check_path;
   auto* config_cmd = app.add_subcommand("config", "Check config files, print the default");
   config_cmd->require_subcommand(1);
@@ -92,5 +100,6 @@ int main(int argc, char** argv) {
   if (*show_default_cmd) return sb::control::run_config_show_default();
   if (*selfcheck_cmd) return sb::control::run_selfcheck_command(selfcheck_json);
   if (*demo_cmd) return sb::control::run_demo_command(demo);
+  if (*prompts_generate) return sb::control::run_prompts_generate(prompts);
   return 2;
 }

@@ -13,6 +13,8 @@ SB_BUILD_PACKAGES=(
   libsndfile1-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libsrtp2-dev
   libdpdk-dev liburing-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
+# The demo speaks its IVR prompts (switchboard prompts generate).
+SB_DEMO_PACKAGES=(espeak-ng)
 # Real peers and tools the tests drive, and clang for the libFuzzer targets.
 SB_TEST_PACKAGES=(
   sox espeak-ng ffmpeg tshark iproute2 ethtool clang libclang-rt-14-dev

@@ -47,6 +47,12 @@ struct DemoCommandOptions {
 int run_demo_command(const DemoCommandOptions& options);
 
 int run_config_check(const std::string& path);
+
+struct PromptsGenerateOptions {
+  std::string config_path;  // empty: the embedded default
+  bool overwrite = false;
+};
+int run_prompts_generate(const PromptsGenerateOptions& options);
 int run_config_show_default();
 
 }  // namespace sb::control

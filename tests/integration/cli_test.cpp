@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/audio_file.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sox.hpp"
 
@@ -46,6 +47,25 @@ TEST(Cli, VersionAndSelfCheck) {
   EXPECT_TRUE(j["passed"].get<bool>());
   EXPECT_EQ(j["codecs"].size(), 6u);
   EXPECT_EQ(j["dtmf"]["detected"], "0123456789*#ABCD");
+}
+
+TEST(Cli, PromptsGenerateSpeaksEveryPromptOnceAndKeepsFiles) {
+  if (!have_program("espeak-ng")) GTEST_SKIP() << "espeak-ng is not installed (the test command installs it)";
+  TempDir dir;
+  const std::string in_dir = "cd " + dir.path() + " && exec " + switchboard_binary() + " prompts generate";
+  auto r = run({"sh", "-c", in_dir});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("prompts: 18 written, 0 kept, 0 failed"), std::string::npos) << r.out;
+  for (const char* f : {"var/prompts/en/welcome.wav", "var/prompts/es/main_menu.wav", "var/prompts/en/goodbye.wav"}) {
+    auto clip = read_audio_file(dir.file(f));
+    ASSERT_TRUE(clip) << f << ": " << clip.status().to_string();
+    EXPECT_GT(clip->frames(), static_cast<std::size_t>(clip->sample_rate / 2)) << f;  // words, not a click
+  }
+  r = run({"sh", "-c", in_dir});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("prompts: 0 written, 18 kept, 0 failed"), std::string::npos) << r.out;
+  std::ofstream(dir.file("bad.toml")) << "[ivr]\nprompts_dir = 5\n";
+  EXPECT_EQ(run({switchboard_binary(), "prompts", "generate", "--config", dir.file("bad.toml")}).exit_code, 2);
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {
