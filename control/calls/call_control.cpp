@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <sstream>
 
@@ -100,6 +101,7 @@ struct CallControl::Call {
   std::string agent_id;
   dataplane::Endpoint agent_media;
   std::optional<recording::RecordingId> recording;
+  std::string recording_name;          // file stem in the recordings directory
   std::int64_t created_ms = 0, answered_ms = 0, ended_ms = 0;
   std::string end_reason;
   bool acd_knows = false;              // enqueued: the ACD publishes its end
@@ -387,7 +389,17 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
   const auto cfg = config_.config();
   const auto& rc = cfg->recordings;
   recording::RecordingSpec spec;
-  spec.name = "call-" + std::to_string(c.id);
+  // Call ids restart with the daemon; the start time keeps names unique
+  // across restarts (the recorder refuses to replace a file).
+  {
+    const std::time_t t = static_cast<std::time_t>(c.created_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    spec.name = "call-" + std::string(stamp) + "-" + std::to_string(c.id);
+  }
+  const std::string name = spec.name;
   spec.format = rc.format == "wav-ulaw"   ? recording::RecordingFormat::kWavUlaw
                 : rc.format == "ogg-opus" ? recording::RecordingFormat::kOggOpus
                                           : recording::RecordingFormat::kWavPcm16;
@@ -402,7 +414,8 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
   auto rec = ms.start_recording(c.session, std::move(spec), legs);
   if (rec) {
     c.recording = *rec;
-    note(c, "recording_started", {{"recording", std::to_string(*rec)}, {"file", "call-" + std::to_string(c.id)}});
+    c.recording_name = name;
+    note(c, "recording_started", {{"recording", std::to_string(*rec)}, {"file", name}});
   } else {
     note(c, "recording_failed", {{"error", rec.status().to_string()}});
   }
@@ -590,7 +603,7 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
     j["ended_unix_ms"] = c.ended_ms;
     j["end_reason"] = c.end_reason;
   }
-  if (c.recording) j["recording"] = "call-" + std::to_string(c.id);
+  if (c.recording) j["recording"] = c.recording_name;
   if (c.menu && c.state == CallState::kIvr) {
     j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};
   }

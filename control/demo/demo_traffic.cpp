@@ -381,8 +381,10 @@ nlohmann::json run_traffic(const TrafficOptions& opt, const std::function<bool()
     ++recordings_found;
     std::ifstream side(std::filesystem::path(e.path()).replace_extension(".json"));
     const auto meta = nlohmann::json::parse(side, nullptr, false);
-    if (!meta.is_discarded() && meta.contains("call_id") &&
-        "call-" + std::to_string(meta["call_id"].get<std::int64_t>()) + ".wav" == name &&
+    const std::string suffix = meta.is_discarded() || !meta.contains("call_id")
+                                   ? std::string("?")
+                                   : "-" + std::to_string(meta["call_id"].get<std::int64_t>()) + ".wav";
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
         meta["recording"]["status"] == "complete")
       ++sidecars_ok;
   }

@@ -155,6 +155,14 @@ Result<RecordingId> RecorderService::start(RecordingSpec spec) {
     return invalid_argument("recording sample_rate " + std::to_string(spec.sample_rate) + " must be 8000 or 16000");
   if (spec.channels != 1 && spec.channels != 2)
     return invalid_argument("recording channels " + std::to_string(spec.channels) + " must be 1 or 2");
+  // Never replace a recording (a name reused after a restart would rename
+  // over the earlier call's file): the control plane picks unique names.
+  {
+    const std::string base = options_.directory + "/" + spec.name + std::string(format_extension(spec.format));
+    std::error_code ec;
+    if (std::filesystem::exists(base, ec) || std::filesystem::exists(base + ".part", ec))
+      return already_exists("recording '" + base + "' exists; recordings are never overwritten");
+  }
   std::uint32_t index;
   if (!free_slots_.try_pop(index))
     return resource_exhausted("more than " + std::to_string(options_.max_recordings) + " concurrent recordings");

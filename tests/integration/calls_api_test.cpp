@@ -176,8 +176,11 @@ TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
   for (const auto& h : shown["history"]) history.push_back(h["event"]);
   for (const char* e : {"created", "dtmf", "ivr.input", "queued", "offered", "answered", "recording_started", "hangup", "ended"})
     EXPECT_NE(std::find(history.begin(), history.end(), e), history.end()) << e;
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.file("rec/call-" + std::to_string(id) + ".json")); }));
-  EXPECT_TRUE(std::filesystem::exists(dir_.file("rec/call-" + std::to_string(id) + ".wav")));
+  const std::string stem = shown["recording"];
+  EXPECT_EQ(stem.rfind("call-", 0), 0u) << stem;
+  EXPECT_EQ(stem.substr(stem.rfind('-') + 1), std::to_string(id));
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.file("rec/" + stem + ".json")); }));
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("rec/" + stem + ".wav")));
   const std::string scrape = http_request(port_, "GET", "/metrics").body;
   EXPECT_NE(scrape.find("switchboard_calls_started_total{direction=\"inbound\"} 1"), std::string::npos) << scrape;
   EXPECT_NE(scrape.find("switchboard_calls_ended_total{reason=\"completed\"} 1"), std::string::npos);

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -90,7 +91,10 @@ TEST(Demo, ShortRunRoutesCallsThroughIvrQueueAndAgentsAndChecksItself) {
     std::ifstream side(std::filesystem::path(e.path()).replace_extension(".json"));
     const auto meta = nlohmann::json::parse(side, nullptr, false);
     ASSERT_FALSE(meta.is_discarded());
-    EXPECT_EQ("call-" + std::to_string(meta["call_id"].get<int>()) + ".wav", e.path().filename().string());
+    // call-<UTC start>-<call id>.wav: unique across daemon restarts.
+    EXPECT_TRUE(std::regex_match(e.path().filename().string(),
+                                 std::regex("call-[0-9]{8}T[0-9]{6}Z-" + std::to_string(meta["call_id"].get<int>()) + "\\.wav")))
+        << e.path().filename();
     EXPECT_FALSE(meta["queue"].get<std::string>().empty());
     EXPECT_FALSE(meta["agent"].get<std::string>().empty());
     EXPECT_EQ(meta["recording"]["status"], "complete");

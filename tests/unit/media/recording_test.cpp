@@ -229,6 +229,27 @@ TEST_F(Recorder, StereoCallWithPauseWritesFileAndSidecar) {
   EXPECT_EQ(rec.counters().active.load(), 0u);
 }
 
+TEST_F(Recorder, AnExistingRecordingIsNeverReplaced) {
+  RecorderService rec(options(), 1);
+  RecordingSpec spec;
+  spec.name = "call-2";
+  auto id = rec.start(spec);
+  ASSERT_TRUE(id);
+  feed(rec.tap(0), *id, 8000, 0, 10);
+  ASSERT_TRUE(rec.tap(0).stop(*id, 10));
+  rec.wait_idle();
+  const auto size = fs::file_size(dir.file("call-2.wav"));
+  // Same name again (a daemon restarted its call ids): refused, file kept.
+  auto again = rec.start(spec);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(fs::file_size(dir.file("call-2.wav")), size);
+  // A crash's leftover .part blocks the name too (repair turns it into a file).
+  std::ofstream(dir.file("call-3.wav.part")) << "x";
+  spec.name = "call-3";
+  EXPECT_EQ(rec.start(spec).status().code(), StatusCode::kAlreadyExists);
+}
+
 TEST_F(Recorder, EveryFormatAndLayout) {
   RecorderService rec(options(), 2);
   struct Case { const char* name; RecordingFormat f; int rate; int ch; };
