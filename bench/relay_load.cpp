@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <functional>
 #include <chrono>
 #include <cstdio>
@@ -378,9 +379,47 @@ std::vector<Leg> make_legs(int calls) {
   return legs;
 }
 
+// --record-dir: every Switchboard call is also recorded (stereo WAV) there.
+std::string g_record_dir;
+
+// Stops every recording, waits for the recorder to finish them, and prints
+// what it did: recordings complete or failed, frames written, frames the
+// workers dropped because a ring was full, silence written for gaps.
+void finish_recordings(sb::dataplane::Dataplane& dp, const std::vector<sb::dataplane::SessionId>& sessions) {
+  for (auto id : sessions) {
+    while (dp.sessions().stop_recording(id).code() == sb::StatusCode::kUnavailable)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::size_t ended = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  sb::recording::RecorderEvent ev;
+  while (ended < sessions.size() && std::chrono::steady_clock::now() < until) {
+    if (dp.recorder()->poll_event(ev)) ++ended;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto& c = dp.recorder()->counters();
+  std::printf("  recordings: complete=%llu failed=%llu frames_written=%llu frames_dropped=%llu gap_frames=%llu\n",
+              static_cast<unsigned long long>(c.completed.load()), static_cast<unsigned long long>(c.failed.load()),
+              static_cast<unsigned long long>(c.frames_written.load()),
+              static_cast<unsigned long long>(c.frames_dropped.load()),
+              static_cast<unsigned long long>(c.gap_frames.load()));
+  std::fflush(stdout);
+}
+
 Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
                        sb::dataplane::DataplaneConfig::SocketRx rx) {
   sb::dataplane::DataplaneConfig cfg;
+  if (!g_record_dir.empty()) {
+    std::filesystem::create_directories(g_record_dir);
+    sb::recording::RecorderService::Options rec;
+    rec.directory = g_record_dir;
+    rec.max_recordings = static_cast<std::size_t>(calls) + 16;
+    // Half a second of every call's frames between the worker and the
+    // writer, so a writer that pauses (page cache flush, fsync of a
+    // finished file) does not make the worker drop frames.
+    rec.ring_messages = std::max<std::size_t>(512, static_cast<std::size_t>(calls) * 25);
+    cfg.recorder = rec;
+  }
   cfg.socket_rx = rx;
   cfg.port_min = 20000;
   cfg.port_max = 29999;
@@ -393,6 +432,7 @@ Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
     std::exit(1);
   }
   auto legs = make_legs(calls);
+  std::vector<sb::dataplane::SessionId> sessions;
   for (int c = 0; c < calls; ++c) {
     Leg& a = legs[2 * static_cast<std::size_t>(c)];
     Leg& b = legs[2 * static_cast<std::size_t>(c) + 1];
@@ -410,6 +450,21 @@ Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
     }
     a.relay_port = s->local_port[0];
     b.relay_port = s->local_port[1];
+    sessions.push_back(s->id);
+    if (!g_record_dir.empty()) {
+      sb::recording::RecordingSpec spec;
+      spec.name = "load-" + std::to_string(c);
+      const sb::dataplane::RecordLeg rl[2] = {{0, sb::codecs::CodecId::kPcmu, 0}, {0, sb::codecs::CodecId::kPcmu, 0}};
+      auto r = (*dp)->sessions().start_recording(s->id, spec, rl);
+      while (!r && r.status().code() == sb::StatusCode::kUnavailable) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        r = (*dp)->sessions().start_recording(s->id, spec, rl);
+      }
+      if (!r) {
+        std::fprintf(stderr, "recording: %s\n", r.status().to_string().c_str());
+        std::exit(1);
+      }
+    }
     sb::dataplane::Event ev[64];
     (*dp)->sessions().poll_events(ev);
   }
@@ -422,6 +477,10 @@ Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
   (void)gen_start;
   Result r = drive(legs, calls, seconds, 0, gen_core, [] { return cpu_seconds_of_process(0) - cpu_seconds_of_thread(); });
   r.target = rx == sb::dataplane::DataplaneConfig::SocketRx::kEpoll ? "switchboard-epoll" : "switchboard";
+  if (!g_record_dir.empty()) {
+    finish_recordings(**dp, sessions);
+    r.target += "+rec";
+  }
   for (auto& l : legs) ::close(l.fd);
   return r;
 }
@@ -500,6 +559,7 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Measured seconds per run (after 2 s of warm-up)");
   app.add_option("--relay-core", relay_core, "Core the relay is pinned to");
   app.add_option("--generator-core", gen_core, "Core the generator is pinned to");
+  app.add_option("--record-dir", g_record_dir, "Also record every Switchboard call (stereo WAV) into this directory");
   CLI11_PARSE(app, argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
   std::vector<int> counts;

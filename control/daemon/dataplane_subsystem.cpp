@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -72,6 +73,12 @@ Result<dataplane::DataplaneConfig> dataplane_config(const config::DaemonConfig& 
   rec.writer_threads = c.recordings.writer_threads;
   rec.flush_interval = c.recordings.flush_interval;
   rec.opus_bitrate = c.recordings.opus_bitrate;
+  // The worker -> writer ring carries every recorded call of a worker: half
+  // a second of frames for all its sessions, so a writer pausing on the
+  // disk does not make the worker drop frames (docs/performance.md), capped
+  // at 16,384 frames (about 21 MB per worker and writer).
+  const std::size_t writers = static_cast<std::size_t>(std::max(1, c.recordings.writer_threads));
+  rec.ring_messages = std::clamp<std::size_t>(25 * static_cast<std::size_t>(s.max_sessions_per_worker) / writers, 512, 16384);
   out.recorder = rec;
   return out;
 }
