@@ -38,10 +38,27 @@ enum WorkerCounter : std::size_t {
   kEventsDropped,    // the event ring to the control plane was full
   kMediaTimeouts,
   kDuplicates,
-  kLost,             // gauge-like: summed loss of live legs at last stats pass
   kPlaybackPackets,  // RTP packets of prompts sent to legs
+  // The stats pass (each live leg sampled every stats interval):
+  kRtpExpected,      // RFC 3550 A.3 packets expected, summed deltas
+  kRtpLost,          // packets lost, summed deltas (never negative)
+  // Histograms as per-bucket (not cumulative) counts plus count and sum;
+  // bounds in kJitterBounds / kMosBounds / kRttBounds.
+  kJitterBucket0,
+  kJitterCount = kJitterBucket0 + 6,
+  kJitterSumMicros,
+  kMosBucket0,
+  kMosCount = kMosBucket0 + 6,
+  kMosSumMilli,
+  kRttBucket0,
+  kRttCount = kRttBucket0 + 6,
+  kRttSumMicros,
   kWorkerCounterCount
 };
+
+inline constexpr double kJitterBounds[6] = {0.005, 0.01, 0.02, 0.03, 0.05, 0.1};   // seconds
+inline constexpr double kMosBounds[6] = {2.5, 3.1, 3.6, 4.0, 4.2, 4.4};
+inline constexpr double kRttBounds[6] = {0.01, 0.05, 0.1, 0.2, 0.4, 1.0};        // seconds
 
 inline constexpr std::size_t kCounterCount =
     static_cast<std::size_t>(kWorkerCounterCount) + static_cast<std::size_t>(DropReason::kCount);

@@ -63,7 +63,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
   if (cfg.port_min == 0 || cfg.port_min >= cfg.port_max)
     return invalid_argument("dataplane: port range " + std::to_string(cfg.port_min) + "-" + std::to_string(cfg.port_max) +
                             " is empty");
-  const std::size_t nworkers = cfg.cores.empty() ? 1 : cfg.cores.size();
+  const std::size_t nworkers = cfg.cores.empty() ? std::max<std::size_t>(1, cfg.workers) : cfg.cores.size();
   if (nworkers > 255) return invalid_argument("dataplane: at most 255 workers");
   for (int core : cfg.cores)
     if (core < 0 || core >= CPU_SETSIZE) return invalid_argument("dataplane: core " + std::to_string(core) + " is out of range");
@@ -106,6 +106,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     if (dp->recorder_) wc.recorder_tap = &dp->recorder_->tap(w);
     wc.max_sessions = cfg.max_sessions_per_worker;
     wc.busy_poll = cfg.busy_poll;
+    wc.stats_interval_ns = cfg.stats_interval_ns;
     slot.worker = std::make_unique<Worker>(wc, *slot.io, *slot.commands, *slot.events, *dp->counters_, clock);
   }
 

@@ -59,12 +59,14 @@ struct DataplaneConfig {
   std::uint32_t bind_ip = 0x7f000001;  // sockets: 127.0.0.1
   std::uint16_t port_min = 20000;      // media ports, inclusive; pairs start even
   std::uint16_t port_max = 29999;
-  std::vector<int> cores;              // one worker per entry (pinned); empty: one unpinned worker
+  std::vector<int> cores;              // one worker per entry (pinned); empty: `workers` unpinned ones
+  std::size_t workers = 1;             // unpinned workers when `cores` is empty
   std::uint32_t max_sessions_per_worker = 4096;
   bool rtcp_mux = false;               // true: no separate RTCP port
   bool busy_poll = false;
   std::size_t command_ring = 1024;
   std::size_t event_ring = 8192;
+  std::int64_t stats_interval_ns = 10'000'000'000;  // workers' stats passes (0: none)
   DpdkConfig dpdk;
   // Set: the dataplane runs a recorder (writer threads) its workers tap.
   std::optional<recording::RecorderService::Options> recorder;

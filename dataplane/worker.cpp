@@ -76,6 +76,7 @@ std::size_t Worker::poll_once() {
   timers_.advance(now, [this, now](std::uint32_t id) { on_timer(id, now); });
   for (std::uint32_t slot : recording_slots_) recordings_[slot]->tick(now);
   if (!playing_legs_.empty()) run_playbacks(now);
+  if (cfg_.stats_interval_ns > 0 && now >= next_stats_pass_ns_) stats_pass(now);
   return n;
 }
 
@@ -694,6 +695,57 @@ std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
   }
   flush_tallies();
   return sent;
+}
+
+// ---- stats pass ---------------------------------------------------------------
+
+namespace {
+// Session slots sampled per loop iteration: a pass over 20,000 sessions is
+// spread over ~80 iterations instead of stalling one for a millisecond.
+constexpr std::uint32_t kStatsSlotsPerLoop = 256;
+
+std::size_t bucket_of(double value, const double (&bounds)[6]) noexcept {
+  std::size_t b = 0;
+  while (b < 6 && value > bounds[b]) ++b;
+  return b;  // 6: above every bound (only in the count)
+}
+}  // namespace
+
+void Worker::stats_pass(std::int64_t now_ns) noexcept {
+  const std::uint32_t end = std::min<std::uint32_t>(stats_cursor_ + kStatsSlotsPerLoop, static_cast<std::uint32_t>(slot_ids_.size()));
+  for (std::uint32_t slot = stats_cursor_; slot < end; ++slot) {
+    if (slot_ids_[slot] == 0) continue;
+    sample_leg(legs_[2 * slot], now_ns);
+    sample_leg(legs_[2 * slot + 1], now_ns);
+  }
+  stats_cursor_ = end;
+  if (stats_cursor_ >= slot_ids_.size()) {
+    stats_cursor_ = 0;
+    next_stats_pass_ns_ = now_ns + cfg_.stats_interval_ns;
+  }
+}
+
+void Worker::sample_leg(Leg& leg, std::int64_t now_ns) noexcept {
+  if (leg.rx_packets == 0) return;  // nothing received: no figures to judge
+  const std::int64_t expected = leg.rx.expected(), lost = std::max<std::int64_t>(0, leg.rx.lost());
+  if (expected > leg.reported_expected) counters_.add(cfg_.index, kRtpExpected, static_cast<std::uint64_t>(expected - leg.reported_expected));
+  if (lost > leg.reported_lost) counters_.add(cfg_.index, kRtpLost, static_cast<std::uint64_t>(lost - leg.reported_lost));
+  leg.reported_expected = expected;
+  leg.reported_lost = std::max(leg.reported_lost, lost);
+  const LegStats st = leg_stats(leg, now_ns);
+  const double jitter = st.jitter_ms / 1000.0;
+  if (const std::size_t b = bucket_of(jitter, kJitterBounds); b < 6) counters_.add(cfg_.index, kJitterBucket0 + b, 1);
+  counters_.add(cfg_.index, kJitterCount, 1);
+  counters_.add(cfg_.index, kJitterSumMicros, static_cast<std::uint64_t>(jitter * 1e6));
+  if (const std::size_t b = bucket_of(st.mos, kMosBounds); b < 6) counters_.add(cfg_.index, kMosBucket0 + b, 1);
+  counters_.add(cfg_.index, kMosCount, 1);
+  counters_.add(cfg_.index, kMosSumMilli, static_cast<std::uint64_t>(st.mos * 1000));
+  if (st.rtt_ms >= 0) {
+    const double rtt = st.rtt_ms / 1000.0;
+    if (const std::size_t b = bucket_of(rtt, kRttBounds); b < 6) counters_.add(cfg_.index, kRttBucket0 + b, 1);
+    counters_.add(cfg_.index, kRttCount, 1);
+    counters_.add(cfg_.index, kRttSumMicros, static_cast<std::uint64_t>(rtt * 1e6));
+  }
 }
 
 }  // namespace sb::dataplane

@@ -34,6 +34,9 @@ struct WorkerConfig {
   std::int64_t idle_ns = 1'000'000;   // socket backend: epoll wait when idle
   std::size_t commands_per_loop = 16;
   recording::RecorderTap* recorder_tap = nullptr;  // none: recording commands fail
+  // Every live leg's loss, jitter, RTT and MOS go into the worker's
+  // counters once per interval, a few slots per loop (0: never).
+  std::int64_t stats_interval_ns = 10'000'000'000;
 };
 
 class Worker {
@@ -84,6 +87,9 @@ class Worker {
   void end_playback(std::uint32_t leg_index, PlaybackEnd why, char digit, std::int64_t now_ns) noexcept;
   // Sends the prompt frames that are due; returns packets sent.
   std::size_t run_playbacks(std::int64_t now_ns) noexcept;
+  // Samples a slice of the live legs into the stats counters.
+  void stats_pass(std::int64_t now_ns) noexcept;
+  void sample_leg(Leg& leg, std::int64_t now_ns) noexcept;
   bool session_matches(SessionId id) const noexcept;
 
   WorkerConfig cfg_;
@@ -112,6 +118,8 @@ class Worker {
   std::uint64_t drop_tally_[static_cast<std::size_t>(DropReason::kCount)] = {};
   std::uint64_t relayed_rtp_ = 0, relayed_rtcp_ = 0, rx_bytes_ = 0;
   std::uint32_t ssrc_seed_;
+  std::uint32_t stats_cursor_ = 0;        // next session slot of the pass
+  std::int64_t next_stats_pass_ns_ = 0;   // when the next pass starts
 };
 
 }  // namespace sb::dataplane

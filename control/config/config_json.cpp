@@ -61,6 +61,7 @@ nlohmann::json DaemonConfig::to_json() const {
                     {"busy_poll", dataplane.busy_poll},
                     {"command_ring", dataplane.command_ring},
                     {"event_ring", dataplane.event_ring},
+                    {"stats_interval_seconds", seconds_of(dataplane.stats_interval)},
                     {"dpdk",
                      {{"eal_args", dataplane.dpdk.eal_args},
                       {"port_id", dataplane.dpdk.port_id},

@@ -219,6 +219,7 @@ void parse_dataplane(TableReader& t, DataplaneSection& out) {
   out.busy_poll = t.boolean_or("busy_poll", out.busy_poll);
   out.command_ring = static_cast<std::uint32_t>(t.integer_or("command_ring", 16, 1 << 20, out.command_ring));
   out.event_ring = static_cast<std::uint32_t>(t.integer_or("event_ring", 16, 1 << 22, out.event_ring));
+  out.stats_interval = t.duration_or("stats_interval", std::chrono::milliseconds(100), std::chrono::hours(1), out.stats_interval);
 
   if (auto d = t.table("dpdk")) {
     DpdkSection& dp = out.dpdk;

@@ -99,6 +99,7 @@ struct DataplaneSection {
   bool busy_poll = false;
   std::uint32_t command_ring = 1024;
   std::uint32_t event_ring = 8192;
+  Nanos stats_interval = std::chrono::seconds(10);  // per-leg loss/jitter/MOS into /metrics
   DpdkSection dpdk;
 };
 

@@ -32,16 +32,13 @@ Result<dataplane::DataplaneConfig> dataplane_config(const config::DaemonConfig& 
   out.port_min = s.port_min;
   out.port_max = s.port_max;
   out.cores = s.cores;
-  if (out.cores.empty() && s.workers > 1) {
-    // Unpinned workers: the dataplane pins only when given cores, so ask
-    // for as many workers as configured without affinity.
-    return invalid_argument("dataplane.workers > 1 needs dataplane.cores (workers are pinned one per core)");
-  }
+  out.workers = static_cast<std::size_t>(std::max(1, s.workers));  // unpinned, when no cores are listed
   out.max_sessions_per_worker = s.max_sessions_per_worker;
   out.rtcp_mux = s.rtcp_mux;
   out.busy_poll = s.busy_poll;
   out.command_ring = s.command_ring;
   out.event_ring = s.event_ring;
+  out.stats_interval_ns = s.stats_interval.count();
   in_addr a{};
   if (s.backend == config::DataplaneBackend::kSocket) {
     out.backend = dataplane::DataplaneConfig::Backend::kSockets;
@@ -124,6 +121,48 @@ HttpResponse bad_session_id(const std::string& text) {
   return api::error_response(404, "not_found", "no media session \"" + text + "\"", {{"id", "not a media session id"}});
 }
 
+// Per-leg quality sampled by the workers' stats passes (jitter, MOS, RTT),
+// kept as per-bucket counts per core; cumulated across buckets and cores at
+// scrape time.
+class QualityCollector final : public metrics::Collector {
+ public:
+  explicit QualityCollector(const dataplane::DataplaneCounters& c) : c_(c) {}
+  std::vector<const metrics::MetricSpec*> describe() const override {
+    using namespace metrics::catalogue;
+    return {&dp_jitter, &dp_mos, &dp_rtt};
+  }
+  void collect(std::vector<metrics::FamilySnapshot>& out) const override {
+    using namespace metrics::catalogue;
+    histogram(out, dp_jitter, dataplane::kJitterBounds, dataplane::kJitterBucket0, dataplane::kJitterCount,
+              dataplane::kJitterSumMicros, 1e-6);
+    histogram(out, dp_mos, dataplane::kMosBounds, dataplane::kMosBucket0, dataplane::kMosCount,
+              dataplane::kMosSumMilli, 1e-3);
+    histogram(out, dp_rtt, dataplane::kRttBounds, dataplane::kRttBucket0, dataplane::kRttCount,
+              dataplane::kRttSumMicros, 1e-6);
+  }
+
+ private:
+  void histogram(std::vector<metrics::FamilySnapshot>& out, const metrics::MetricSpec& spec, const double (&bounds)[6],
+                 std::size_t first_bucket, std::size_t count, std::size_t sum, double sum_scale) const {
+    metrics::FamilySnapshot f;
+    f.spec = &spec;
+    metrics::HistogramSample h;
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < 6; ++b) {
+      cumulative += c_.sum(first_bucket + b);
+      h.upper_bounds.push_back(bounds[b]);
+      h.bucket_counts.push_back(cumulative);
+    }
+    // The count is read after the buckets: a sample landing in between
+    // only makes +Inf larger, never a bucket larger than +Inf.
+    h.count = std::max(c_.sum(count), cumulative);
+    h.sum = static_cast<double>(c_.sum(sum)) * sum_scale;
+    f.histograms.push_back(std::move(h));
+    out.push_back(std::move(f));
+  }
+  const dataplane::DataplaneCounters& c_;
+};
+
 // The recorder's counters (relaxed atomics its writer threads and the
 // workers' taps bump), read at scrape time.
 class RecorderCollector final : public metrics::Collector {
@@ -181,12 +220,16 @@ Status DataplaneSubsystem::start(std::shared_ptr<const config::DaemonConfig> con
                                         {dataplane::kTxBytes, &dp_bytes, {"tx"}},
                                         {dataplane::kActiveSessions, &dp_sessions, {}},
                                         {dataplane::kActiveLegs, &dp_legs, {}},
-                                        {dataplane::kMediaTimeouts, &dp_media_timeouts, {}}};
+                                        {dataplane::kMediaTimeouts, &dp_media_timeouts, {}},
+                                        {dataplane::kRtpExpected, &dp_rtp_expected, {}},
+                                        {dataplane::kRtpLost, &dp_rtp_lost, {}}};
   for (std::size_t r = 0; r < static_cast<std::size_t>(dataplane::DropReason::kCount); ++r)
     cells.push_back({dataplane::drop_index(static_cast<dataplane::DropReason>(r)), &dp_drops,
                      {std::string(dataplane::kDropReasonLabels[r])}});
   collector_ = std::make_shared<Collector>(dataplane_->counters(), std::move(cells));
   if (ctx_.metrics) SB_RETURN_IF_ERROR(ctx_.metrics->add_collector("dataplane", collector_));
+  quality_collector_ = std::make_shared<QualityCollector>(dataplane_->counters());
+  if (ctx_.metrics) SB_RETURN_IF_ERROR(ctx_.metrics->add_collector("media_quality", quality_collector_));
   if (ctx_.metrics && dataplane_->recorder()) {
     recorder_collector_ = std::make_shared<RecorderCollector>(dataplane_->recorder()->counters());
     SB_RETURN_IF_ERROR(ctx_.metrics->add_collector("recordings", recorder_collector_));
@@ -404,6 +447,8 @@ void DataplaneSubsystem::stop() {
   if (media_thread_.joinable()) media_thread_.join();
   if (ctx_.metrics) ctx_.metrics->remove_collector("dataplane").ignore_error();
   if (ctx_.metrics && recorder_collector_) ctx_.metrics->remove_collector("recordings").ignore_error();
+  if (ctx_.metrics && quality_collector_) ctx_.metrics->remove_collector("media_quality").ignore_error();
+  quality_collector_.reset();
   collector_.reset();
   recorder_collector_.reset();
   dataplane_->stop();

@@ -94,6 +94,7 @@ class DataplaneSubsystem final : public Subsystem {
   std::map<dataplane::SessionId, std::shared_ptr<api::Responder>> pending_creates_;
   std::shared_ptr<metrics::Collector> collector_;
   std::shared_ptr<metrics::Collector> recorder_collector_;
+  std::shared_ptr<metrics::Collector> quality_collector_;
   MediaController* controller_ = nullptr;
 };
 

@@ -119,6 +119,9 @@ struct Leg {
   std::uint8_t sr_next = 0;
   double rtt_seconds = -1;
   std::int64_t media_timeout_ns = 0;  // 0: disabled
+  // What the last stats pass already added to the worker's counters.
+  std::int64_t reported_expected = 0;
+  std::int64_t reported_lost = 0;
   ivr::Rfc4733Receiver dtmf;
 
   void reset() noexcept { *this = Leg{}; }

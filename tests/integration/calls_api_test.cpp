@@ -205,6 +205,8 @@ TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
   ASSERT_EQ(placed.status, 201) << placed.body;
   const std::string call_path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
   const std::uint16_t caller_side = port_of(placed.json()["media"]);
+  // The prompt's first packet: the worker has opened the call's ports.
+  ASSERT_TRUE(caller.receive(std::chrono::seconds(5))) << "no prompt audio";
   std::uint16_t seq = 1;
   for (int k = 0; k < 4; ++k)
     ASSERT_TRUE(caller.send_to(caller_side, rtp_packet(101, seq++, 16000, {1, static_cast<std::uint8_t>(k ? 0x8a : 0x0a), 0x03, 0x20})));

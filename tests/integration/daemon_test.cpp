@@ -390,7 +390,8 @@ TEST(Daemon, LiveScrapePassesPromtool) {
                            "switchboard_dataplane_active_legs", "switchboard_dataplane_media_timeouts_total"})
     EXPECT_NE(scrape.body.find("# TYPE " + std::string(name) + " "), std::string::npos) << name;
   EXPECT_NE(scrape.body.find("switchboard_dataplane_drops_total{reason=\"playback\"} 0"), std::string::npos);
-  EXPECT_EQ(scrape.body.find("switchboard_dataplane_mos"), std::string::npos);  // per-leg stats are not sampled yet
+  for (const char* name : {"switchboard_dataplane_mos", "switchboard_dataplane_jitter_seconds", "switchboard_dataplane_rtt_seconds"})
+    EXPECT_NE(scrape.body.find("# TYPE " + std::string(name) + " histogram"), std::string::npos) << name;
   EXPECT_NE(scrape.body.find("switchboard_api_requests_total{method=\"GET\",route=\"unmatched\",code=\"404\"} 1"),
             std::string::npos)
       << scrape.body;

@@ -37,7 +37,7 @@ class MediaApi : public ::testing::Test {
     cfg_ = dir_.file("switchboard.toml");
     // A port range of its own, so daemons of parallel tests never meet.
     test::write_file(cfg_, test::daemon_config(dir_, "info", dir_.file("rec")) +
-                               "[dataplane]\nport_min = 36000\nport_max = 36099\n");
+                               "[dataplane]\nport_min = 36000\nport_max = 36099\nstats_interval = \"200ms\"\n");
     daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg_});
     port_ = test::port_from_banner(*daemon_);
     ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
@@ -124,7 +124,21 @@ TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
   EXPECT_EQ(listed.json()["sessions"].size(), 1u);
   EXPECT_EQ(call("GET", "/api/v1/media/sessions/" + id).json()["legs"][1]["local_port"], port_b);
 
+  // The workers' stats pass samples both legs: loss, jitter, MOS histograms.
+  ASSERT_TRUE(eventually([&] {
+    return http_request(port_, "GET", "/metrics").body.find("switchboard_dataplane_mos_count 2") != std::string::npos;
+  })) << http_request(port_, "GET", "/metrics").body;
   const std::string scrape = http_request(port_, "GET", "/metrics").body;
+  auto value = [&](const std::string& series) {
+    const auto p = scrape.find("\n" + series + " ");
+    return p == std::string::npos ? -1.0 : std::stod(scrape.substr(p + series.size() + 2));
+  };
+  // 20 packets each way and the digit's four (their sequence numbers jump
+  // ahead, which RFC 3550 counts as expected and lost).
+  EXPECT_GE(value("switchboard_dataplane_rtp_expected_packets_total"), 40) << scrape;
+  EXPECT_GE(value("switchboard_dataplane_rtp_lost_packets_total"), 0);
+  EXPECT_NE(scrape.find("switchboard_dataplane_jitter_seconds_bucket{le=\"0.005\"}"), std::string::npos);
+  EXPECT_NE(scrape.find("switchboard_dataplane_mos_bucket{le=\"+Inf\"} 2"), std::string::npos);
   EXPECT_NE(scrape.find("switchboard_dataplane_active_sessions 1"), std::string::npos) << scrape;
   EXPECT_NE(scrape.find("switchboard_dataplane_packets_total{direction=\"rx\"}"), std::string::npos);
   EXPECT_NE(scrape.find("switchboard_dataplane_drops_total{reason=\"source_mismatch\"} 0"), std::string::npos);
