@@ -57,7 +57,7 @@ enum WorkerCounter : std::size_t {
 };
 
 inline constexpr double kJitterBounds[6] = {0.005, 0.01, 0.02, 0.03, 0.05, 0.1};   // seconds
-inline constexpr double kMosBounds[6] = {2.5, 3.1, 3.6, 4.0, 4.2, 4.4};
+inline constexpr double kMosBounds[6] = {2.5, 3.1, 3.5, 4.0, 4.2, 4.4};  // 3.5: the MosLow alert
 inline constexpr double kRttBounds[6] = {0.01, 0.05, 0.1, 0.2, 0.4, 1.0};        // seconds
 
 inline constexpr std::size_t kCounterCount =

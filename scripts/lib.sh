@@ -17,7 +17,7 @@ SB_BUILD_PACKAGES=(
 SB_DEMO_PACKAGES=(espeak-ng)
 # Real peers and tools the tests drive, and clang for the libFuzzer targets.
 SB_TEST_PACKAGES=(
-  sox espeak-ng ffmpeg tshark iproute2 ethtool clang libclang-rt-14-dev
+  sox espeak-ng ffmpeg tshark kamailio iproute2 ethtool clang libclang-rt-14-dev
   prometheus
 )
 

@@ -96,6 +96,15 @@ TEST(ConfigCommand, ValidFilesExitZero) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// The edge proxy's config in deploy/ passes Kamailio's own check with the
+// dispatcher list next to it.
+TEST(Deploy, KamailioConfigPassesKamailiosCheck) {
+  if (!test::have_program("kamailio")) GTEST_SKIP() << "kamailio is not installed (the test command installs it)";
+  const auto r = run({"kamailio", "-c", "-f", source_path("deploy/kamailio/kamailio.cfg"), "-A",
+                      "DISPATCHER_LIST=\"" + source_path("deploy/kamailio/dispatcher.list") + "\""});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
 TEST(ConfigCommand, UnreadableFile) {
   auto r = run({switchboard_binary(), "config", "check", "/nonexistent/switchboard.toml"});
   EXPECT_EQ(r.exit_code, 2);
