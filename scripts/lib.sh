@@ -16,7 +16,7 @@ SB_BUILD_PACKAGES=(
 # Real peers and tools the tests drive, and clang for the libFuzzer targets.
 SB_TEST_PACKAGES=(
   sox espeak-ng ffmpeg iproute2 ethtool clang libclang-rt-14-dev
-  prometheus
+  prometheus baresip
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
