@@ -90,6 +90,7 @@ nlohmann::json DaemonConfig::to_json() const {
               {"burst", sip.burst},
               {"ban_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(sip.ban_time).count()},
               {"codecs", sip.codecs},
+              {"digest_algorithms", sip.digest_algorithms},
               {"max_dialogs", sip.max_dialogs}};
   if (sip.scanner_user_agents) j["sip"]["scanner_user_agents"] = *sip.scanner_user_agents;
   for (const auto& [name, section] : sections) j[name] = section->to_json();

@@ -426,6 +426,18 @@ void parse_sip(TableReader& t, SipSection& out) {
     if (list.empty() && codecs->empty()) t.error("codecs", "needs at least one codec");
     if (!list.empty()) out.codecs = std::move(list);
   }
+  if (auto algs = t.strings("digest_algorithms", Need::kOptional, 2)) {
+    std::vector<std::string> list;
+    for (const auto& a : *algs) {
+      if (a.value != "MD5" && a.value != "SHA-256") {
+        t.diagnostics().error(a.position, a.key, "\"" + a.value + "\" is not one of \"MD5\", \"SHA-256\"");
+        continue;
+      }
+      list.push_back(a.value);
+    }
+    if (algs->empty()) t.error("digest_algorithms", "needs at least one algorithm");
+    if (!list.empty()) out.digest_algorithms = std::move(list);
+  }
   out.max_dialogs = static_cast<std::uint32_t>(t.integer_or("max_dialogs", 1, 1000000, out.max_dialogs));
 }
 

@@ -141,6 +141,7 @@ struct SipSection {
   Nanos ban_time = std::chrono::minutes(5);
   std::optional<std::vector<std::string>> scanner_user_agents;  // absent: the built-in list
   std::vector<std::string> codecs = {"PCMU", "PCMA"};  // preference order
+  std::vector<std::string> digest_algorithms = {"MD5", "SHA-256"};  // challenges offered, in order
   std::uint32_t max_dialogs = 10000;               // calls with SIP legs at once
 };
 

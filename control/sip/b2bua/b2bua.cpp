@@ -58,7 +58,8 @@ B2bua::B2bua(const Clock& clock, B2buaOptions options, CallPort& calls, WireSink
   bool any_trunk_auth = false;
   for (const auto& t : options_.trunks) any_trunk_auth = any_trunk_auth || !t.user.empty();
   if (any_trunk_auth)
-    trunk_auth_.emplace(options_.domain, clock, options_.registrar.nonce_lifetime, options_.registrar.nonce_secret);
+    trunk_auth_.emplace(options_.domain, clock, options_.registrar.nonce_lifetime, options_.registrar.nonce_secret,
+                        options_.registrar.algorithms);
 }
 
 B2bua::~B2bua() = default;

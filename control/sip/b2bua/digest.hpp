@@ -3,9 +3,9 @@
 // computes, and the nonces the server hands out.
 //
 // Agents authenticate their REGISTERs (and trunks, when configured, their
-// INVITEs) with it. The server offers two challenges, SHA-256 first and
-// MD5 second (RFC 8760 §2.4: in order of preference), and accepts an answer
-// to either.
+// INVITEs) with it. The server offers two challenges, MD5 and SHA-256
+// (RFC 8760), and accepts an answer to either (see registrar.cpp for the
+// order).
 //
 // Nonces are stateless: "<issue time hex>.<HMAC-like tag hex>", the tag a
 // SHA-256 over a per-process secret and the time, so the server keeps no

@@ -17,17 +17,23 @@ std::string random_secret() {
 
 }  // namespace
 
-DigestAuthenticator::DigestAuthenticator(std::string realm, const Clock& clock, Nanos nonce_lifetime, std::string secret)
-    : realm_(std::move(realm)), nonces_(secret.empty() ? random_secret() : std::move(secret), clock, nonce_lifetime) {}
+DigestAuthenticator::DigestAuthenticator(std::string realm, const Clock& clock, Nanos nonce_lifetime, std::string secret,
+                                         std::vector<DigestAlgorithm> algorithms)
+    : realm_(std::move(realm)),
+      nonces_(secret.empty() ? random_secret() : std::move(secret), clock, nonce_lifetime),
+      algorithms_(std::move(algorithms)) {}
 
 void DigestAuthenticator::challenge(AuthOutcome& out, bool stale) const {
   out.code = 401;
   out.reason = "Unauthorized";
   out.headers.clear();
   const std::string nonce = nonces_.issue();
-  // RFC 8760 §2.4: challenges in order of preference, strongest first.
-  out.headers.emplace_back("WWW-Authenticate", digest_challenge(DigestAlgorithm::kSha256, realm_, nonce, stale));
-  out.headers.emplace_back("WWW-Authenticate", digest_challenge(DigestAlgorithm::kMd5, realm_, nonce, stale));
+  // Both algorithms by default (RFC 8760), MD5 first: widely deployed
+  // clients take the first challenge they see. Some (libre before 2.x,
+  // hence Debian 12's baresip) fail on any challenge naming an algorithm
+  // they lack: [sip] digest_algorithms = ["MD5"] serves them.
+  for (const DigestAlgorithm a : algorithms_)
+    out.headers.emplace_back("WWW-Authenticate", digest_challenge(a, realm_, nonce, stale));
 }
 
 bool DigestAuthenticator::check(const SipMessage& request, const std::optional<std::string>& password,
@@ -57,7 +63,7 @@ bool DigestAuthenticator::check(const SipMessage& request, const std::optional<s
 Registrar::Registrar(const Clock& clock, RegistrarOptions options)
     : clock_(clock),
       options_(std::move(options)),
-      auth_(options_.realm, clock, options_.nonce_lifetime, options_.nonce_secret) {
+      auth_(options_.realm, clock, options_.nonce_lifetime, options_.nonce_secret, options_.algorithms) {
   for (const auto& c : options_.agents) passwords_[c.user] = c.password;
 }
 

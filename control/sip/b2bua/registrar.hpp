@@ -43,6 +43,8 @@ struct RegistrarOptions {
   std::uint32_t min_expires = 60;         // shorter ones get 423 Interval Too Brief
   Nanos nonce_lifetime = std::chrono::minutes(5);
   std::string nonce_secret;               // empty: drawn from std::random_device
+  // Challenges offered, in order ([sip] digest_algorithms).
+  std::vector<DigestAlgorithm> algorithms = {DigestAlgorithm::kMd5, DigestAlgorithm::kSha256};
 };
 
 struct Binding {
@@ -64,7 +66,8 @@ struct AuthOutcome {
 // both the registrar and trunk INVITE auth). kOk leaves `out` untouched.
 class DigestAuthenticator {
  public:
-  DigestAuthenticator(std::string realm, const Clock& clock, Nanos nonce_lifetime, std::string secret);
+  DigestAuthenticator(std::string realm, const Clock& clock, Nanos nonce_lifetime, std::string secret,
+                      std::vector<DigestAlgorithm> algorithms = {DigestAlgorithm::kMd5, DigestAlgorithm::kSha256});
   // `password_of` returns nullopt for an unknown user; the 401 is then the
   // same as for a wrong password.
   template <typename Lookup>
@@ -77,6 +80,7 @@ class DigestAuthenticator {
              AuthOutcome& out) const;
   std::string realm_;
   NonceIssuer nonces_;
+  std::vector<DigestAlgorithm> algorithms_;
 };
 
 class Registrar {

@@ -84,14 +84,17 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
     auto self = shared_from_this();
     const bool posted = on_media_thread([self, token, call](dataplane::MediaSessions& ms) {
       auto r = self->control.start_inbound(call, ms);
-      Result<B2bua::Started> started = r.status();
+      Result<B2bua::Started> started = internal_error("unset");
       if (r) {
         B2bua::Started s;
         s.call = (*r)["call_id"].get<CallId>();
+        // "ip:port" of the caller-side leg, written by call control itself.
         const std::string media = (*r)["media"].get<std::string>();
         const auto colon = media.rfind(':');
-        s.local_media.port = static_cast<std::uint16_t>(std::stoi(media.substr(colon + 1)));
+        s.local_media.port = static_cast<std::uint16_t>(std::strtoul(media.c_str() + colon + 1, nullptr, 10));
         started = s;
+      } else {
+        started = r.status();
       }
       self->on_sip_thread([self, token, started = std::move(started)]() mutable {
         self->b2bua->on_call_started(token, std::move(started));
@@ -278,6 +281,9 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.registrar.min_expires = sip.min_expires;
   o.registrar.default_expires = sip.max_expires;
   for (const auto& a : sip.agents) o.registrar.agents.push_back({a.id, a.password});
+  o.registrar.algorithms.clear();
+  for (const auto& a : sip.digest_algorithms)
+    if (auto alg = digest_algorithm(a)) o.registrar.algorithms.push_back(*alg);
   o.tcp_port = 0;
   for (const auto& b : impl_->bound) {
     const std::string host = b.endpoint.address.is_v6() ? "[" + b.endpoint.address.to_string() + "]" : b.endpoint.address.to_string();

@@ -97,8 +97,8 @@ TEST(Registrar, ChallengesAuthenticatesAndExpires) {
   auto first = reg.on_register(register_request("1001", "").message(), phone);
   ASSERT_EQ(first.code, 401);
   ASSERT_EQ(first.headers.size(), 2u);
-  EXPECT_NE(first.headers[0].second.find("algorithm=SHA-256"), std::string::npos);
-  EXPECT_NE(first.headers[1].second.find("algorithm=MD5"), std::string::npos);
+  EXPECT_NE(first.headers[0].second.find("algorithm=MD5"), std::string::npos);
+  EXPECT_NE(first.headers[1].second.find("algorithm=SHA-256"), std::string::npos);
   const std::string nonce = nonce_of(first);
 
   // Wrong password and unknown user: the same answer.
