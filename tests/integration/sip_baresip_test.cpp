@@ -67,8 +67,10 @@ bool baresip_command(std::uint16_t port, const std::string& command, const std::
 }
 
 std::string baresip_config(std::uint16_t sip_port, std::uint16_t ctrl_port, int tone_hz) {
-  return "sip_listen 127.0.0.1:" + std::to_string(sip_port) + "\n" +
+  return "sip_listen 127.0.0.1:" + std::to_string(sip_port) + "\nnet_interface 127.0.0.1\n" +
          "audio_source ausine," + std::to_string(tone_hz) + "\n"
+         // ausine produces 48 kHz stereo only; baresip resamples to G.711.
+         "ausrc_srate 48000\nausrc_channels 2\n"
          "audio_player aubridge,sink\n"
          "audio_alert aubridge,sink\n"
          "module_path /usr/lib/baresip/modules\n"
@@ -102,9 +104,20 @@ TEST(SipBaresip, CallerReachesAgentThroughIvrAndQueue) {
   // baresip also binds TCP and TLS next to its SIP port: keep every port
   // at least 3 away from the others.
   std::vector<std::uint16_t> ports;
+  auto bindable = [](std::uint16_t port, int type) {
+    const int fd = ::socket(AF_INET, type, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+  };
   while (ports.size() < 5) {
     const std::uint16_t p = free_port(SOCK_STREAM);
-    bool near = p > 65530;
+    // The port itself for UDP and TCP, the next one for baresip's TLS.
+    bool near = p > 65530 || !bindable(p, SOCK_DGRAM) || !bindable(static_cast<std::uint16_t>(p + 1), SOCK_STREAM);
     for (auto q : ports) near = near || (p > q ? p - q : q - p) < 3;
     if (!near) ports.push_back(p);
   }
