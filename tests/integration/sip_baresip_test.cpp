@@ -68,6 +68,8 @@ bool baresip_command(std::uint16_t port, const std::string& command, const std::
 
 std::string baresip_config(std::uint16_t sip_port, std::uint16_t ctrl_port, int tone_hz) {
   return "sip_listen 127.0.0.1:" + std::to_string(sip_port) + "\nnet_interface 127.0.0.1\n" +
+         // Clear of the media port ranges the other daemon tests use.
+         "rtp_ports 46000-46999\n" +
          "audio_source ausine," + std::to_string(tone_hz) + "\n"
          // ausine produces 48 kHz stereo only; baresip resamples to G.711.
          "ausrc_srate 48000\nausrc_channels 2\n"
