@@ -245,7 +245,7 @@ TEST_F(B2buaTest, RegisteredAgentIsRungAndAnswers) {
   EXPECT_NE(wire_.last("BYE sip:caller@127.0.0.1:5070").find("Call-ID: a1"), std::string::npos);
 }
 
-TEST_F(B2buaTest, AgentDeclineAndRingTimeoutTellTheAcd) {
+TEST_F(B2buaTest, UnregisteredAgentIsNotRung) {
   // Not registered: nothing is sent (the API path answers).
   b2bua_->on_agent_offered({31, "1001", "x", {0x7f000001, 30020}, codecs::CodecId::kPcmu, 0, 101});
   EXPECT_TRUE(wire_.last("INVITE").empty());
