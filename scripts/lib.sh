@@ -18,7 +18,7 @@ SB_DEMO_PACKAGES=(espeak-ng)
 # Real peers and tools the tests drive, and clang for the libFuzzer targets.
 SB_TEST_PACKAGES=(
   sox espeak-ng ffmpeg tshark kamailio iproute2 ethtool clang libclang-rt-14-dev
-  prometheus
+  prometheus baresip
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

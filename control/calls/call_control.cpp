@@ -16,8 +16,6 @@ namespace {
 using dataplane::Event;
 using dataplane::MediaSessions;
 
-constexpr std::uint8_t kPcmuPt = 0;
-constexpr std::uint8_t kTelephoneEventPt = 101;
 // The caller's RTP stopping this long means the caller is gone (no SIP BYE
 // exists to say so yet).
 constexpr std::uint32_t kCallerMediaTimeoutMs = 30'000;
@@ -91,6 +89,10 @@ struct CallControl::Call {
   std::uint32_t local_ip = 0;
   dataplane::Endpoint caller_media;
   std::string caller_id;
+  codecs::CodecId codec = codecs::CodecId::kPcmu;
+  std::uint8_t payload_type = 0;
+  std::uint8_t telephone_event_pt = 101;
+  std::string ended_by = "system";   // who hung up, for the signalling layer
   std::unique_ptr<ivr::menu::MenuSession> menu;
   std::uint64_t menu_playback = 0;     // the menu's id of what plays now
   std::uint32_t ivr_playback = 0;      // the dataplane's id of it
@@ -153,10 +155,10 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
 
   dataplane::LegRequest caller;
   caller.remote = in.caller_media;
-  caller.telephone_event_pt = kTelephoneEventPt;
   caller.media_timeout_ms = kCallerMediaTimeoutMs;
-  caller.media.audio_pt = kPcmuPt;
-  caller.media.codec = codecs::CodecId::kPcmu;
+  caller.telephone_event_pt = in.telephone_event_pt;
+  caller.media.audio_pt = in.payload_type;
+  caller.media.codec = in.codec;
   // Digits arrive in band from callers whose carriers do not send RFC 4733.
   caller.media.inband_dtmf = true;
   dataplane::LegRequest agent;  // the agent's address comes with the answer
@@ -173,6 +175,9 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   c->local_ip = parse_ipv4(cfg->dataplane.bind);
   c->caller_media = in.caller_media;
   c->caller_id = in.caller_id;
+  c->codec = in.codec;
+  c->payload_type = in.payload_type;
+  c->telephone_event_pt = in.telephone_event_pt;
   c->created_ms = unix_ms(clock_);
   c->menu = std::make_unique<ivr::menu::MenuSession>(ivr, clock_);
   Call& call = *c;
@@ -187,18 +192,27 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   if (events_) events_->publish("call.state", {{"call_id", call.id}, {"state", "ivr"}});
 
   ivr::menu::Actions actions;
-  const Status st = call.menu->start(actions, in.menu);
-  if (!st.is_ok()) {
-    finish(call, "failed", ms);
-    return st;
+  if (!in.queue.empty()) {
+    // A DID that queues at once: the IVR is skipped.
+    ivr::menu::RouteToQueue q;
+    q.queue = in.queue;
+    q.priority = 0;
+    actions.push_back(std::move(q));
+  } else {
+    const Status st = call.menu->start(actions, in.menu);
+    if (!st.is_ok()) {
+      finish(call, "failed", ms);
+      return st;
+    }
   }
   run_actions(call, actions, ms);
+  if (call.state == CallState::kEnded) return failed_precondition("the call ended at once: " + call.end_reason);
   return nlohmann::json{{"call_id", call.id},
                         {"session", std::to_string(call.session)},
                         {"media", endpoint_text({call.local_ip, call.local_port})}};
 }
 
-std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::menu::PlayItem& item) {
+std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::menu::PlayItem& item, codecs::CodecId codec) {
   std::string key;
   switch (item.kind) {
     case ivr::menu::PlayItem::Kind::kPrompt: {
@@ -238,7 +252,7 @@ std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::men
       break;
     }
   }
-  auto enc = prompts_.encoded(key, {codecs::CodecId::kPcmu});
+  auto enc = prompts_.encoded(key, {codec});
   return enc ? *enc : nullptr;
 }
 
@@ -246,7 +260,7 @@ void CallControl::play(Call& c, const ivr::menu::Play& p, MediaSessions& ms) {
   std::vector<std::shared_ptr<const ivr::EncodedPrompt>> list;
   for (const auto& item : p.items) {
     if (list.size() == dataplane::PlaybackSetup::kMaxPrompts) break;
-    if (auto e = prompt_for(item)) list.push_back(std::move(e));
+    if (auto e = prompt_for(item, c.codec)) list.push_back(std::move(e));
   }
   c.menu_playback = p.playback_id;
   if (list.empty()) {
@@ -257,7 +271,7 @@ void CallControl::play(Call& c, const ivr::menu::Play& p, MediaSessions& ms) {
     return;
   }
   // Barge-in is the menu's decision (it answers a digit with StopPlayback).
-  auto id = ms.play(c.session, 0, list, {.payload_type = kPcmuPt, .loop = false, .barge_in = false});
+  auto id = ms.play(c.session, 0, list, {.payload_type = c.payload_type, .loop = false, .barge_in = false});
   if (!id) {
     note(c, "playback_failed", {{"error", id.status().to_string()}});
     ivr::menu::Actions more;
@@ -270,10 +284,10 @@ void CallControl::play(Call& c, const ivr::menu::Play& p, MediaSessions& ms) {
 
 void CallControl::start_hold_music(Call& c, MediaSessions& ms) {
   if (!prompts_.contains("moh")) prompts_.add_pcm("moh", hold_music(), 8000).ignore_error();
-  auto enc = prompts_.encoded("moh", {codecs::CodecId::kPcmu});
+  auto enc = prompts_.encoded("moh", {c.codec});
   if (!enc) return;
   const std::shared_ptr<const ivr::EncodedPrompt> list[] = {*enc};
-  auto id = ms.play(c.session, 0, list, {.payload_type = kPcmuPt, .loop = true, .barge_in = false});
+  auto id = ms.play(c.session, 0, list, {.payload_type = c.payload_type, .loop = true, .barge_in = false});
   if (!id) note(c, "hold_music_failed", {{"error", id.status().to_string()}});
 }
 
@@ -371,10 +385,10 @@ Status CallControl::answer(CallId id, const std::string& agent, dataplane::Endpo
   beep.kind = ivr::menu::PlayItem::Kind::kTone;
   beep.name = "beep";
   beep.tone = ivr::ToneKind::kBeep;
-  auto prompt = prompt_for(beep);
+  auto prompt = prompt_for(beep, c->codec);
   if (prompt) {
     const std::shared_ptr<const ivr::EncodedPrompt> list[] = {prompt};
-    auto pid = ms.play(c->session, 1, list, {.payload_type = kPcmuPt, .loop = false, .barge_in = false});
+    auto pid = ms.play(c->session, 1, list, {.payload_type = c->payload_type, .loop = false, .barge_in = false});
     if (pid) {
       c->whisper_playback = *pid;
       return Status::ok();
@@ -410,7 +424,7 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
                    {"queue", c.queue},
                    {"agent", c.agent_id},
                    {"legs", {{"left", "caller"}, {"right", "agent"}}}};
-  const dataplane::RecordLeg legs[2] = {{kPcmuPt, codecs::CodecId::kPcmu, 0}, {kPcmuPt, codecs::CodecId::kPcmu, 0}};
+  const dataplane::RecordLeg legs[2] = {{c.payload_type, c.codec, 0}, {c.payload_type, c.codec, 0}};
   auto rec = ms.start_recording(c.session, std::move(spec), legs);
   if (rec) {
     c.recording = *rec;
@@ -422,10 +436,67 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
   set_state(c, CallState::kTalking);
 }
 
+void CallControl::on_digit(Call& c, char digit, ivr::menu::DigitSource source, std::uint32_t duration_ms,
+                           MediaSessions& ms) {
+  note(c, "dtmf", {{"digit", std::string(1, digit)}, {"source", ivr::menu::digit_source_name(source)}});
+  if (events_)
+    events_->publish("call.dtmf", {{"call_id", c.id},
+                                   {"digit", std::string(1, digit)},
+                                   {"duration_ms", duration_ms},
+                                   {"source", ivr::menu::digit_source_name(source)}});
+  if (c.state == CallState::kIvr) {
+    ivr::menu::Actions actions;
+    c.menu->on_digit(digit, source, actions);
+    run_actions(c, actions, ms);
+  }
+}
+
+Status CallControl::digit(CallId id, char digit, ivr::menu::DigitSource source, MediaSessions& ms) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  const std::string_view valid = "0123456789*#ABCD";
+  if (valid.find(digit) == std::string_view::npos) return invalid_argument("not a DTMF digit");
+  on_digit(*c, digit, source, 0, ms);
+  return Status::ok();
+}
+
+Status CallControl::reject_offer(CallId id, const std::string& agent, const std::string& why) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  if (c->state != CallState::kRinging || c->agent_id != agent || !c->agent)
+    return failed_precondition("call " + std::to_string(id) + " is not ringing agent " + agent);
+  if (!acd_.submit(acd::Request::make(acd::Request::kReject, *c->agent, c->id)))
+    return unavailable("the ACD's inbox is full; retry");
+  note(*c, "agent_declined", {{"agent", agent}, {"why", why}});
+  // The ACD answers with kCancelOffer (back to queued) or a new offer.
+  return Status::ok();
+}
+
+Status CallControl::update_media(CallId id, int leg, dataplane::Endpoint remote, bool hold, MediaSessions& ms) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  if (leg != 0 && leg != 1) return invalid_argument("leg must be 0 or 1");
+  dataplane::LegRequest r;
+  r.remote = remote;
+  r.media_timeout_ms = hold ? 0 : kCallerMediaTimeoutMs;  // a held phone may go silent
+  if (leg == 0) {
+    r.telephone_event_pt = c->telephone_event_pt;
+    r.media.audio_pt = c->payload_type;
+    r.media.codec = c->codec;
+    r.media.inband_dtmf = true;
+  }
+  if (remote.valid()) SB_RETURN_IF_ERROR(ms.update(c->session, leg, r));
+  note(*c, hold ? "hold" : "media_updated", {{"leg", leg == 0 ? "caller" : "agent"}, {"media", endpoint_text(remote)}});
+  if (leg == 0) c->caller_media = remote;
+  else c->agent_media = remote;
+  return Status::ok();
+}
+
 Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) {
   Call* c = find(id);
   if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
   note(*c, "hangup", {{"by", by}});
+  c->ended_by = by;
   switch (c->state) {
     case CallState::kIvr: {
       ivr::menu::Actions ignored;
@@ -465,6 +536,7 @@ void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) 
   else counters_.completed.fetch_add(1, std::memory_order_relaxed);  // ended in the IVR or with a callback: served
   live_.fetch_sub(1, std::memory_order_relaxed);
   if (events_ && !c.acd_knows) events_->publish("call.ended", {{"call_id", c.id}, {"reason", reason}});
+  if (signalling_) signalling_->on_call_ended(c.id, reason, c.ended_by);
   c.menu.reset();
   ended_order_.push_back(c.id);
   while (ended_order_.size() > kEndedCallsKept) {
@@ -492,17 +564,9 @@ void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
       return;
     case Event::kDtmf: {
       if (e.leg != 0) return;
+      (void)actions;
       const auto source = e.dtmf_source == Event::kInband ? ivr::menu::DigitSource::kInband : ivr::menu::DigitSource::kRfc4733;
-      note(*c, "dtmf", {{"digit", std::string(1, e.digit)}, {"source", ivr::menu::digit_source_name(source)}});
-      if (events_)
-        events_->publish("call.dtmf", {{"call_id", c->id},
-                                       {"digit", std::string(1, e.digit)},
-                                       {"duration_ms", e.duration_ms},
-                                       {"source", ivr::menu::digit_source_name(source)}});
-      if (c->state == CallState::kIvr) {
-        c->menu->on_digit(e.digit, source, actions);
-        run_actions(*c, actions, ms);
-      }
+      on_digit(*c, e.digit, source, e.duration_ms, ms);
       return;
     }
     case Event::kMediaTimeout:
@@ -551,9 +615,13 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
       c->agent_id = acd_.agent_id(o.agent);
       note(*c, "offered", {{"agent", c->agent_id}});
       set_state(*c, CallState::kRinging);
+      if (signalling_)
+        signalling_->on_agent_offered({c->id, c->agent_id, c->caller_id, {c->local_ip, c->agent_local_port}, c->codec,
+                                       c->payload_type, c->telephone_event_pt});
       return;
     case K::kCancelOffer:
       note(*c, "offer_cancelled", {{"agent", acd_.agent_id(o.agent)}, {"reason", std::string(o.text)}});
+      if (signalling_) signalling_->on_offer_cancelled(c->id, acd_.agent_id(o.agent));
       if (c->state == CallState::kRinging && c->agent == o.agent) {
         c->agent.reset();
         c->agent_id.clear();

@@ -19,8 +19,13 @@
 // the API posts its requests here too. No locks: one thread owns the
 // calls; the counters read by /metrics are relaxed atomics.
 //
-// Not built yet: SIP (calls start through start_inbound(), from the API or
-// the demo), position and expected-wait announcements, transfers, holds,
+// Signalling: calls start through start_inbound() from SIP (control/sip/
+// b2bua), the API or the demo. A CallSignalling observer (the SIP B2BUA)
+// hears when the ACD offers a call to an agent, when that offer is taken
+// back, and when a call ends, so it can ring the agent's phone and tear
+// down the legs that are still up.
+//
+// Not built yet: position and expected-wait announcements, transfers, holds,
 // supervisor modes, and placing callbacks (a requested callback is
 // recorded and the call ends, since placing it needs outbound SIP).
 #pragma once
@@ -57,6 +62,36 @@ struct InboundCall {
   dataplane::Endpoint caller_media;      // where the caller receives RTP
   std::string caller_id;                 // "+15551230000"
   std::string menu;                      // IVR menu; empty: the config's entry menu
+  std::string queue;                     // non-empty: straight into this queue, no IVR
+  // The codec negotiated with the caller. The dataplane relays, so the
+  // agent's leg is offered the same one; prompts are encoded in it.
+  codecs::CodecId codec = codecs::CodecId::kPcmu;
+  std::uint8_t payload_type = 0;
+  std::uint8_t telephone_event_pt = 101;
+};
+
+// What a signalling layer learns from call control. Called on the media
+// control thread: implementations hand the work to their own thread and
+// return at once.
+class CallSignalling {
+ public:
+  virtual ~CallSignalling() = default;
+  struct AgentOffer {
+    std::uint64_t call = 0;
+    std::string agent;                   // the ACD agent id
+    std::string caller_id;
+    dataplane::Endpoint local_media;     // our agent-side RTP address
+    codecs::CodecId codec = codecs::CodecId::kPcmu;
+    std::uint8_t payload_type = 0;
+    std::uint8_t telephone_event_pt = 101;
+  };
+  // The ACD rings `agent` with the call: ring its phone.
+  virtual void on_agent_offered(const AgentOffer& offer) = 0;
+  // The offer was taken back (ring timeout, another agent won): stop ringing.
+  virtual void on_offer_cancelled(std::uint64_t call, const std::string& agent) = 0;
+  // The call is over (`by`: "caller", "agent", "api", "system"): tear down
+  // every leg still up.
+  virtual void on_call_ended(std::uint64_t call, const std::string& reason, const std::string& by) = 0;
 };
 
 struct CallCounters {
@@ -82,6 +117,18 @@ class CallControl final : public daemon::MediaController {
   Status answer(CallId id, const std::string& agent, dataplane::Endpoint agent_media, dataplane::MediaSessions& ms);
   // Either side hung up. `by`: "caller", "agent", "api".
   Status hangup(CallId id, const std::string& by, dataplane::MediaSessions& ms);
+  // A digit from signalling (SIP INFO) into the IVR, as if detected in the
+  // media. Errors: not-found.
+  Status digit(CallId id, char digit, ivr::menu::DigitSource source, dataplane::MediaSessions& ms);
+  // The ringing agent's phone declined or failed: the ACD counts a miss and
+  // offers the call elsewhere. Errors: not-found, failed-precondition (not
+  // ringing that agent), unavailable (ACD inbox full).
+  Status reject_offer(CallId id, const std::string& agent, const std::string& why);
+  // A leg's far end moved or put the call on hold (re-INVITE). leg 0 faces
+  // the caller, 1 the agent. Errors: not-found, and MediaSessions::update's.
+  Status update_media(CallId id, int leg, dataplane::Endpoint remote, bool hold, dataplane::MediaSessions& ms);
+  // Set before start; called on this thread.
+  void set_signalling(CallSignalling* s) { signalling_ = s; }
   nlohmann::json list() const;
   std::optional<nlohmann::json> show(CallId id) const;
   void on_acd_output(const acd::Output& o, dataplane::MediaSessions& ms);
@@ -109,6 +156,8 @@ class CallControl final : public daemon::MediaController {
   const Call* find(CallId id) const;
   void set_state(Call& c, CallState s);
   void note(Call& c, const std::string& what, nlohmann::json data = nlohmann::json::object());
+  void on_digit(Call& c, char digit, ivr::menu::DigitSource source, std::uint32_t duration_ms,
+                dataplane::MediaSessions& ms);
   void run_actions(Call& c, ivr::menu::Actions& actions, dataplane::MediaSessions& ms);
   void play(Call& c, const ivr::menu::Play& p, dataplane::MediaSessions& ms);
   void start_hold_music(Call& c, dataplane::MediaSessions& ms);
@@ -116,7 +165,7 @@ class CallControl final : public daemon::MediaController {
   // Ends the call: media removed, counters, history, event (unless the ACD
   // reports the end itself).
   void finish(Call& c, const std::string& reason, dataplane::MediaSessions& ms);
-  std::shared_ptr<const ivr::EncodedPrompt> prompt_for(const ivr::menu::PlayItem& item);
+  std::shared_ptr<const ivr::EncodedPrompt> prompt_for(const ivr::menu::PlayItem& item, codecs::CodecId codec);
   nlohmann::json call_json(const Call& c, bool with_history) const;
 
   config::ConfigStore& config_;
@@ -124,6 +173,7 @@ class CallControl final : public daemon::MediaController {
   api::EventHub* events_;
   const Clock& clock_;
   bool accepting_ = true;
+  CallSignalling* signalling_ = nullptr;
   CallId next_id_ = 1;
   std::map<CallId, std::unique_ptr<Call>> calls_;          // live, and ended ones kept for history
   std::vector<CallId> ended_order_;                          // oldest ended first

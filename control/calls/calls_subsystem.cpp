@@ -99,7 +99,7 @@ void CallsSubsystem::stop() {
 }
 
 std::vector<std::string> CallsSubsystem::banner() const {
-  return {"calls      call control: IVR -> queue -> agent -> recording (inbound calls through POST /api/v1/calls; SIP not built yet)"};
+  return {"calls      call control: IVR -> queue -> agent -> recording (inbound calls through SIP or POST /api/v1/calls)"};
 }
 
 Status CallsSubsystem::register_routes(api::Router& router) {
@@ -116,7 +116,11 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto b = std::get<api::NewCallBody>(body);
     on_media_thread(std::move(respond), [this, b](dataplane::MediaSessions& ms) {
-      auto r = control_.start_inbound({{b.media.ip, b.media.port}, b.caller, b.menu}, ms);
+      InboundCall in;
+      in.caller_media = {b.media.ip, b.media.port};
+      in.caller_id = b.caller;
+      in.menu = b.menu;
+      auto r = control_.start_inbound(in, ms);
       if (!r) return api::status_error_response(r.status());
       return HttpResponse::json(201, *r);
     });

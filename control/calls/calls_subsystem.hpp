@@ -29,6 +29,10 @@ class CallsSubsystem final : public daemon::Subsystem {
   void stop() override;
   std::vector<std::string> banner() const override;
 
+  // For the SIP subsystem, which drives calls on the media control thread
+  // (post there with DataplaneSubsystem::post) and observes them.
+  CallControl& control() noexcept { return control_; }
+
  private:
   daemon::DaemonContext& ctx_;
   daemon::DataplaneSubsystem& dataplane_;

@@ -19,9 +19,14 @@ namespace sb::control {
 
 namespace {
 
-// The embedded default with the demo's API port.
+// The embedded default with the demo's API port, and SIP on free loopback
+// ports (the demo drives calls through the API; it must not take 5060 from
+// a real server on the machine).
 std::string demo_config(std::uint16_t api_port) {
   std::string text(config::embedded_default_config());
+  const std::string sip_listen = "listen = [\"udp:127.0.0.1:5060\", \"tcp:127.0.0.1:5060\"]";
+  if (const auto at = text.find(sip_listen); at != std::string::npos)
+    text.replace(at, sip_listen.size(), "listen = [\"udp:127.0.0.1:0\", \"tcp:127.0.0.1:0\"]");
   const auto api = text.find("\n[api]\n");
   const auto port = api == std::string::npos ? std::string::npos : text.find("\nport = 8080", api);
   if (port != std::string::npos) text.replace(port, 12, "\nport = " + std::to_string(api_port));

@@ -10,19 +10,22 @@
 #include "control/daemon/daemon.hpp"
 #include "control/daemon/dataplane_subsystem.hpp"
 #include "control/daemon/sections.hpp"
+#include "control/sip/b2bua/sip_subsystem.hpp"
 
 namespace sb::control {
 
 void add_daemon_subsystems(daemon::Daemon& d) {
-  // SIP joins here as a subsystem. The dataplane and the ACD come before
-  // call control, which drives them, and all before the API, which serves
-  // their routes (started in this order, stopped in reverse).
+  // The dataplane and the ACD come before call control, which drives them;
+  // SIP after call control, which it feeds; all before the API, which
+  // serves their routes (started in this order, stopped in reverse).
   auto dataplane = std::make_unique<daemon::DataplaneSubsystem>(d.context());
   auto acd = std::make_unique<daemon::AcdSubsystem>(d.context());
   auto calls = std::make_unique<calls::CallsSubsystem>(d.context(), *dataplane, *acd);
+  auto sip = std::make_unique<sip::b2bua::SipSubsystem>(d.context(), *dataplane, *acd, *calls);
   d.add(std::move(dataplane));
   d.add(std::move(acd));
   d.add(std::move(calls));
+  d.add(std::move(sip));
   d.add(std::make_unique<daemon::ApiSubsystem>(d.context()));
 }
 

@@ -73,7 +73,27 @@ nlohmann::json DaemonConfig::to_json() const {
                       {"verify_udp_checksum", dataplane.dpdk.verify_udp_checksum}}}};
   json listen = json::array();
   for (const auto& l : sip.listen) listen.push_back(l.to_string());
-  j["sip"] = {{"listen", listen}};
+  json trunks = json::array();
+  for (const auto& t : sip.trunks)
+    trunks.push_back({{"name", t.name}, {"cidrs", t.cidrs}, {"digest", !t.user.empty()}});
+  json agents = json::array();
+  for (const auto& a : sip.agents) agents.push_back({{"id", a.id}});  // passwords never leave
+  j["sip"] = {{"listen", listen},
+              {"domain", sip.domain},
+              {"user_agent", sip.user_agent},
+              {"trunks", trunks},
+              {"dids", sip.dids},
+              {"agents", agents},
+              {"ring_timeout_ms", std::chrono::duration_cast<std::chrono::milliseconds>(sip.ring_timeout).count()},
+              {"max_expires", sip.max_expires},
+              {"min_expires", sip.min_expires},
+              {"rate_limit", sip.rate_limit},
+              {"burst", sip.burst},
+              {"ban_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(sip.ban_time).count()},
+              {"codecs", sip.codecs},
+              {"digest_algorithms", sip.digest_algorithms},
+              {"max_dialogs", sip.max_dialogs}};
+  if (sip.scanner_user_agents) j["sip"]["scanner_user_agents"] = *sip.scanner_user_agents;
   for (const auto& [name, section] : sections) j[name] = section->to_json();
   for (const auto& [name, why] : unvalidated) j[name] = {{"validated", false}, {"reason", why}};
   return j;

@@ -296,12 +296,30 @@ std::optional<SipListen> parse_listen(std::string_view s, std::string* why) {
     }
     p = p * 10 + (c - '0');
   }
-  if (port.empty() || p < 1 || p > 65535) {
-    *why = "port \"" + std::string(port) + "\" is not between 1 and 65535";
+  // Port 0 binds any free port (tests; the banner names the one bound).
+  if (port.empty() || p < 0 || p > 65535) {
+    *why = "port \"" + std::string(port) + "\" is not between 0 and 65535";
     return std::nullopt;
   }
   l.port = static_cast<std::uint16_t>(p);
   return l;
+}
+
+}  // namespace
+
+namespace {
+
+// "a.b.c.d[/n]" or "v6[/n]"; the transport's Cidr re-checks host bits.
+bool valid_cidr(const std::string& text) {
+  const auto slash = text.find('/');
+  const std::string addr = text.substr(0, slash);
+  unsigned char buf[16];
+  const bool v4 = inet_pton(AF_INET, addr.c_str(), buf) == 1;
+  if (!v4 && inet_pton(AF_INET6, addr.c_str(), buf) != 1) return false;
+  if (slash == std::string::npos) return true;
+  const std::string prefix = text.substr(slash + 1);
+  if (prefix.empty() || prefix.size() > 3 || prefix.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(prefix) <= (v4 ? 32 : 128);
 }
 
 }  // namespace
@@ -322,6 +340,106 @@ void parse_sip(TableReader& t, SipSection& out) {
       out.listen.push_back(*l);
     }
   }
+  if (auto d = t.string("domain")) {
+    if (d->empty() || d->find_first_of(" \t\r\n\"<>;,@") != std::string::npos)
+      t.error("domain", "must be a host name without spaces or SIP punctuation");
+    else
+      out.domain = *d;
+  }
+  if (auto ua = t.string("user_agent")) {
+    if (ua->empty() || ua->size() > 128 || ua->find_first_of("\r\n") != std::string::npos)
+      t.error("user_agent", "must be 1-128 characters on one line");
+    else
+      out.user_agent = *ua;
+  }
+  if (auto trunks = t.tables("trunks", Need::kOptional)) {
+    out.trunks.clear();
+    for (auto& tr : *trunks) {
+      SipTrunk trunk;
+      if (auto n = tr.identifier("name", Need::kRequired)) trunk.name = *n;
+      if (auto cidrs = tr.strings("cidrs", Need::kRequired, 256)) {
+        for (const auto& c : *cidrs) {
+          if (!valid_cidr(c.value)) {
+            t.diagnostics().error(c.position, c.key, "\"" + c.value + "\" is not an address or address/prefix");
+            continue;
+          }
+          trunk.cidrs.push_back(c.value);
+        }
+      }
+      trunk.user = tr.string_or("user", "");
+      trunk.password = tr.string_or("password", "");
+      if (trunk.user.empty() != trunk.password.empty()) tr.error("", "give both 'user' and 'password', or neither");
+      for (const auto& other : out.trunks)
+        if (other.name == trunk.name) tr.error("name", "trunk \"" + trunk.name + "\" is defined twice");
+      out.trunks.push_back(std::move(trunk));
+    }
+  }
+  if (auto dids = t.table("dids")) {
+    for (const auto& [key, node] : dids->table()) {
+      const std::string did(key.str());
+      dids->mark(did);
+      const auto* v = node.as_string();
+      if (!v || v->get().empty()) {
+        dids->error(did, "must name an IVR menu or \"queue:<name>\"");
+        continue;
+      }
+      out.dids[did] = v->get();
+    }
+  }
+  if (auto agents = t.tables("agents", Need::kOptional)) {
+    for (auto& a : *agents) {
+      SipAgent agent;
+      if (auto id = a.identifier("id", Need::kRequired)) agent.id = *id;
+      if (auto pw = a.string("password", Need::kRequired)) {
+        if (pw->size() < 8) a.error("password", "must be at least 8 characters");
+        agent.password = *pw;
+      }
+      for (const auto& other : out.agents)
+        if (other.id == agent.id) a.error("id", "agent \"" + agent.id + "\" has two credentials");
+      out.agents.push_back(std::move(agent));
+    }
+  }
+  out.ring_timeout = t.duration_or("ring_timeout", std::chrono::seconds(5), std::chrono::minutes(10), out.ring_timeout);
+  out.max_expires = static_cast<std::uint32_t>(t.integer_or("max_expires", 60, 86400, out.max_expires));
+  out.min_expires = static_cast<std::uint32_t>(t.integer_or("min_expires", 1, 3600, out.min_expires));
+  if (out.min_expires > out.max_expires) t.error("min_expires", "is above max_expires");
+  out.rate_limit = static_cast<double>(t.integer_or("rate_limit", 0, 100000, static_cast<std::int64_t>(out.rate_limit)));
+  out.burst = static_cast<double>(t.integer_or("burst", 1, 100000, static_cast<std::int64_t>(out.burst)));
+  out.ban_time = t.duration_or("ban_time", std::chrono::seconds(1), std::chrono::hours(24), out.ban_time);
+  if (auto uas = t.strings("scanner_user_agents", Need::kOptional, 256)) {
+    std::vector<std::string> list;
+    for (const auto& u : *uas) {
+      if (u.value.empty()) t.diagnostics().error(u.position, u.key, "an empty pattern would match every client");
+      else list.push_back(u.value);
+    }
+    out.scanner_user_agents = std::move(list);
+  }
+  if (auto codecs = t.strings("codecs", Need::kOptional, 8)) {
+    std::vector<std::string> list;
+    for (const auto& c : *codecs) {
+      // What the dataplane relays and records: G.711 both laws.
+      if (c.value != "PCMU" && c.value != "PCMA") {
+        t.diagnostics().error(c.position, c.key, "\"" + c.value + "\" is not one of \"PCMU\", \"PCMA\"");
+        continue;
+      }
+      list.push_back(c.value);
+    }
+    if (list.empty() && codecs->empty()) t.error("codecs", "needs at least one codec");
+    if (!list.empty()) out.codecs = std::move(list);
+  }
+  if (auto algs = t.strings("digest_algorithms", Need::kOptional, 2)) {
+    std::vector<std::string> list;
+    for (const auto& a : *algs) {
+      if (a.value != "MD5" && a.value != "SHA-256") {
+        t.diagnostics().error(a.position, a.key, "\"" + a.value + "\" is not one of \"MD5\", \"SHA-256\"");
+        continue;
+      }
+      list.push_back(a.value);
+    }
+    if (algs->empty()) t.error("digest_algorithms", "needs at least one algorithm");
+    if (!list.empty()) out.digest_algorithms = std::move(list);
+  }
+  out.max_dialogs = static_cast<std::uint32_t>(t.integer_or("max_dialogs", 1, 1000000, out.max_dialogs));
 }
 
 namespace {

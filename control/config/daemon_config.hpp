@@ -110,8 +110,40 @@ struct SipListen {
   std::string to_string() const;  // "udp:127.0.0.1:5060", IPv6 in brackets
 };
 
+// A carrier or SBC allowed to send calls: INVITEs from its address blocks
+// are accepted (with Digest when user/password are set).
+struct SipTrunk {
+  std::string name;
+  std::vector<std::string> cidrs;  // "10.0.0.0/8", "192.0.2.7", "2001:db8::/32"
+  std::string user;                // empty: no Digest for this trunk
+  std::string password;
+};
+
+// SIP credentials of an ACD agent's phone ([[sip.agents]]).
+struct SipAgent {
+  std::string id;        // an [[acd.agents]] id
+  std::string password;
+};
+
 struct SipSection {
   std::vector<SipListen> listen = {{"udp", "127.0.0.1", 5060}};
+  std::string domain = "switchboard.local";        // Digest realm, From host of calls we place
+  std::string user_agent = "Switchboard";          // User-Agent and Server
+  std::vector<SipTrunk> trunks = {{"local", {"127.0.0.0/8"}, "", ""}};
+  // DID (Request-URI user part) -> an IVR menu name, or "queue:<name>" to
+  // queue at once. Unknown DIDs go to the IVR's entry menu.
+  std::map<std::string, std::string> dids;
+  std::vector<SipAgent> agents;
+  Nanos ring_timeout = std::chrono::seconds(30);   // SIP-side cap on ringing an agent
+  std::uint32_t max_expires = 3600;                // REGISTER expiry cap (seconds)
+  std::uint32_t min_expires = 60;
+  double rate_limit = 50;                          // requests per second per source; 0: off
+  double burst = 100;
+  Nanos ban_time = std::chrono::minutes(5);
+  std::optional<std::vector<std::string>> scanner_user_agents;  // absent: the built-in list
+  std::vector<std::string> codecs = {"PCMU", "PCMA"};  // preference order
+  std::vector<std::string> digest_algorithms = {"MD5", "SHA-256"};  // challenges offered, in order
+  std::uint32_t max_dialogs = 10000;               // calls with SIP legs at once
 };
 
 class DaemonConfig {

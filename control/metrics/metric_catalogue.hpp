@@ -159,6 +159,22 @@ inline constexpr MetricSpec rec_failed{"switchboard_recordings_failed_total", kC
 inline constexpr MetricSpec rec_frames_dropped{"switchboard_recordings_frames_dropped_total", kCounter, "", "",
                                                "20 ms frames dropped because a writer fell behind.", kRecordings};
 
+// ---- SIP ----------------------------------------------------------------------
+inline constexpr MetricSpec sip_requests{"switchboard_sip_requests_total", kCounter, "method", "",
+                                         "SIP requests received by method (retransmissions included).", kSip};
+inline constexpr MetricSpec sip_responses{"switchboard_sip_responses_total", kCounter, "class", "",
+                                          "SIP responses sent by class: 1xx .. 6xx.", kSip};
+inline constexpr MetricSpec sip_auth_failures{"switchboard_sip_auth_failures_total", kCounter, "", "",
+                                              "Digest credentials that did not verify (REGISTER, trunk INVITE).", kSip};
+inline constexpr MetricSpec sip_acl_rejections{"switchboard_sip_acl_rejections_total", kCounter, "", "",
+                                               "INVITEs refused 403: not from a trunk or a registered agent.", kSip};
+inline constexpr MetricSpec sip_registrations{"switchboard_sip_registrations_active", kGauge, "", "",
+                                              "Agent phones with a live registration.", kSip};
+inline constexpr MetricSpec sip_dialogs{"switchboard_sip_dialogs_active", kGauge, "", "",
+                                        "Calls with at least one SIP leg (caller or agent) now.", kSip};
+inline constexpr MetricSpec sip_transport_drops{"switchboard_sip_transport_drops_total", kCounter, "transport,reason",
+                                                "", "Messages the SIP transport dropped, by transport and reason.", kSip};
+
 inline constexpr std::array kAll = {
     &process_cpu_seconds, &process_resident_memory, &process_virtual_memory, &process_open_fds, &process_max_fds,
     &process_start_time, &build_info, &config_reloads, &config_last_reload, &draining, &live_work, &api_requests,
@@ -169,7 +185,8 @@ inline constexpr std::array kAll = {
     &acd_waiting, &acd_longest_wait, &acd_offered, &acd_answered, &acd_answered_in_sl, &acd_abandoned,
     &acd_abandoned_short, &acd_overflowed, &acd_service_level, &acd_service_level_target, &acd_answer_delay,
     &acd_handle_time, &acd_agents, &acd_queue_agents_ready, &acd_callbacks_pending, &acd_dispatch_latency, &rec_active,
-    &rec_started, &rec_completed, &rec_failed, &rec_frames_dropped};
+    &rec_started, &rec_completed, &rec_failed, &rec_frames_dropped, &sip_requests, &sip_responses, &sip_auth_failures,
+    &sip_acl_rejections, &sip_registrations, &sip_dialogs, &sip_transport_drops};
 
 // The spec named `name`, or nullptr.
 const MetricSpec* find(std::string_view name) noexcept;

@@ -12,7 +12,7 @@ std::string_view metric_type_name(MetricType t) noexcept;
 
 // Who produces a metric. Only metrics whose producer is part of the build
 // are registered; the others are the agreed names modules implement against.
-enum class MetricSource { kProcess, kDaemon, kApi, kIvr, kCalls, kDataplane, kAcd, kRecordings };
+enum class MetricSource { kProcess, kDaemon, kApi, kIvr, kCalls, kDataplane, kAcd, kRecordings, kSip };
 std::string_view metric_source_name(MetricSource s) noexcept;
 
 struct MetricSpec {

@@ -26,6 +26,7 @@ std::string_view metric_source_name(MetricSource s) noexcept {
     case MetricSource::kDataplane: return "dataplane";
     case MetricSource::kAcd: return "acd";
     case MetricSource::kRecordings: return "recordings";
+    case MetricSource::kSip: return "sip";
   }
   return "unknown";
 }

@@ -21,6 +21,8 @@ inline std::string daemon_config(const TempDir& dir, const std::string& level, c
          "[api]\nport = 0\nrequest_timeout = \"5s\"\n" +
          "[[api.tokens]]\nname = \"ops\"\ntoken = \"integration-token-0123\"\n" +
          "[recordings]\ndirectory = \"" + rec_dir + "\"\n" +
+         // Any free SIP port, so parallel test daemons never meet on 5060.
+         "[sip]\nlisten = [\"udp:127.0.0.1:0\"]\n" +
          "[ivr.prompts]\nhi.en = \"hello\"\n[ivr.menus.m]\nentry = \"a\"\n[ivr.menus.m.nodes.a]\n"
          "type = \"hangup\"\nprompts = [\"hi\"]\n";
 }

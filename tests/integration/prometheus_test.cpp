@@ -59,7 +59,8 @@ TEST(Prometheus, ScrapesTheDaemonAndAnswersQueries) {
   {
     std::ofstream(dir.file("sb.toml")) << "[server]\nstate_dir = \"" << dir.file("var") << "\"\n"
                                        << "[api]\nport = 0\n[[api.tokens]]\nname = \"t\"\n"
-                                       << "token = \"prometheus-test-token-1\"\n";
+                                       << "token = \"prometheus-test-token-1\"\n"
+                                       << "[sip]\nlisten = [\"udp:127.0.0.1:0\"]\n";
   }
   BackgroundProcess sb({test::switchboard_binary(), "run", "--config", dir.file("sb.toml")});
   const auto line = sb.wait_for_line("  metrics ");

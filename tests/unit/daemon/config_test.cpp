@@ -234,7 +234,7 @@ TEST(Config, SipListenAddresses) {
   EXPECT_EQ(r.config->sip.listen[0].to_string(), "udp:[::1]:5060");
   EXPECT_EQ(r.config->sip.listen[1].address, "0.0.0.0");
   const auto lines = error_lines(load(
-      "[sip]\nlisten = [\"sctp:1.2.3.4:5060\", \"udp:1.2.3.4\", \"udp:example.com:5060\", \"udp:1.2.3.4:0\", "
+      "[sip]\nlisten = [\"sctp:1.2.3.4:5060\", \"udp:1.2.3.4\", \"udp:example.com:5060\", \"udp:1.2.3.4:70000\", "
       "\"tcp:::1:5060\", 5060, \"udp:1.2.3.4:5060\", \"udp:1.2.3.4:5060\"]\n"));
   ASSERT_EQ(lines.size(), 7u) << joined(lines);
   EXPECT_NE(lines[0].find("sip.listen[0]: transport \"sctp\" is not udp or tcp"), std::string::npos);

@@ -1,0 +1,188 @@
+// The SIP back-to-back user agent: the transaction user on top of the
+// transaction layer that turns SIP into call control and back.
+//
+//   caller (trunk or softphone)            agent's phone (registered)
+//        INVITE ->  [caller leg]  B2bua  [agent leg]  -> INVITE
+//                         |                  ^
+//            CallPort::start_call      on_agent_offered (call control)
+//
+// Inbound: an INVITE from a trunk's address block (or a registered agent)
+// is checked (ACL, Digest when the trunk has credentials, SDP), call
+// control starts the call (the media session gives our caller-side port),
+// and the 200 carries our SDP answer; the 2xx is retransmitted until ACK.
+// CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
+// served in or out of the dialog as RFC 3261 says; REGISTER goes to the
+// registrar. Offers without SDP (late offer) are answered 488: the media
+// session needs the caller's address before we answer, and trunks send
+// early offers. REFER gets 501: call control has no transfer yet.
+//
+// Agents: when the ACD offers a call to an agent with a live registration,
+// call control tells us (on_agent_offered) and we INVITE the phone with an
+// offer in the caller's codec; 200 -> ACK and CallPort::answer; a failure
+// or the ring timeout -> CANCEL and CallPort::reject_offer, so the ACD
+// moves on. Agents without a registration answer through the API.
+// Whichever side hangs up, call control reports the end (on_call_ended)
+// and we tear down the legs that are still up.
+//
+// Testable without sockets: bytes leave through WireSink, call control is
+// reached through CallPort (asynchronous; results come back through
+// on_call_started / on_answer_result), and time is the injected clock.
+// Not thread-safe: one SIP thread calls everything.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "control/calls/call_control.hpp"
+#include "control/sip/b2bua/registrar.hpp"
+#include "control/sip/sdp/offer_answer.hpp"
+#include "control/sip/transaction_layer.hpp"
+
+namespace sb::sip::b2bua {
+
+using CallId = calls::CallId;
+
+// Call control as seen from the SIP thread. Every call is asynchronous.
+class CallPort {
+ public:
+  virtual ~CallPort() = default;
+  // Reply with B2bua::on_call_started(token, ...).
+  virtual void start_call(std::uint64_t token, const calls::InboundCall& call) = 0;
+  virtual void hangup(CallId call, const std::string& by) = 0;
+  // Reply with B2bua::on_answer_result(call, agent, status).
+  virtual void answer(CallId call, const std::string& agent, dataplane::Endpoint agent_media) = 0;
+  virtual void reject_offer(CallId call, const std::string& agent, const std::string& why) = 0;
+  virtual void digit(CallId call, char digit) = 0;
+  virtual void update_media(CallId call, int leg, dataplane::Endpoint remote, bool hold) = 0;
+};
+
+class WireSink {
+ public:
+  virtual ~WireSink() = default;
+  virtual void send(const Peer& to, std::string bytes) = 0;
+};
+
+struct TrunkAcl {
+  std::string name;
+  std::vector<std::string> cidrs;
+  std::string user, password;  // empty: no Digest
+};
+
+struct B2buaOptions {
+  std::string domain = "switchboard.local";
+  std::string user_agent = "Switchboard";
+  std::vector<TrunkAcl> trunks;
+  std::map<std::string, std::string> dids;   // user -> menu or "queue:<name>"
+  std::vector<std::string> codecs = {"PCMU", "PCMA"};
+  Nanos ring_timeout = std::chrono::seconds(30);
+  std::size_t max_dialogs = 10000;
+  std::string media_address = "127.0.0.1";  // the dataplane's, in our SDP
+  // How we are reached (Via sent-by, Contact), per transport.
+  std::string sip_host = "127.0.0.1";
+  std::uint16_t udp_port = 5060;
+  std::uint16_t tcp_port = 0;                // 0: no TCP listener
+  RegistrarOptions registrar;
+  TransactionLayerConfig transactions;
+};
+
+// Relaxed atomics: written by the SIP thread, read by metric scrapes; each
+// is an independent count, no ordering with other data is implied.
+struct B2buaCounters {
+  static constexpr const char* kMethods[] = {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS",
+                                             "INFO", "REFER", "other"};
+  static constexpr std::size_t kMethodCount = 9;
+  std::atomic<std::uint64_t> requests[kMethodCount] = {};
+  std::atomic<std::uint64_t> responses[6] = {};   // 1xx .. 6xx sent
+  std::atomic<std::uint64_t> auth_failures{0};
+  std::atomic<std::uint64_t> acl_rejections{0};
+  std::atomic<std::uint64_t> registrations{0};    // gauge
+  std::atomic<std::uint64_t> dialogs{0};          // gauge: calls with a SIP leg
+};
+
+class B2bua final : public TransactionUser {
+ public:
+  B2bua(const Clock& clock, B2buaOptions options, CallPort& calls, WireSink& wire);
+  ~B2bua() override;
+
+  // ---- from the transport (SIP thread) ----
+  void on_message(OwnedMessage message, const Peer& source);
+
+  // ---- from call control (posted to the SIP thread) ----
+  struct Started {
+    CallId call = 0;
+    dataplane::Endpoint local_media;
+  };
+  void on_call_started(std::uint64_t token, Result<Started> started);
+  void on_answer_result(CallId call, const std::string& agent, const Status& status);
+  void on_agent_offered(const calls::CallSignalling::AgentOffer& offer);
+  void on_offer_cancelled(CallId call, const std::string& agent);
+  void on_call_ended(CallId call, const std::string& reason, const std::string& by);
+
+  // ---- timers ----
+  std::optional<Nanos> next_deadline() const;
+  void on_tick(Nanos now);
+
+  const B2buaCounters& counters() const noexcept { return counters_; }
+  Registrar& registrar() noexcept { return registrar_; }
+  std::size_t sessions() const noexcept { return sessions_.size(); }
+
+  // TransactionUser
+  Status send(const OutboundMessage& message) override;
+  void on_request(TransactionId id, const SipMessage& request) override;
+  void on_response(TransactionId id, const SipMessage& response) override;
+  void on_timeout(TransactionId id) override;
+  void on_transport_error(TransactionId id, const Status& error) override;
+  void on_cancel(TransactionId invite, const SipMessage& cancel) override;
+  void on_terminated(TransactionId id) override;
+
+  struct Leg;
+  struct Session;
+
+ private:
+  void on_new_invite(TransactionId id, const SipMessage& req);
+  void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
+  void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  void on_info(TransactionId id, const SipMessage& req, Session& s);
+  void on_agent_response(TransactionId id, const SipMessage& resp, Session& s);
+  void respond(TransactionId id, int code, std::string_view reason,
+               std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
+               std::string_view to_tag = {}, bool dialog = false);
+  // A 2xx to an INVITE with our SDP, retransmitted until ACK.
+  void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp);
+  // In-dialog requests we originate.
+  std::string dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
+                             std::string_view body_type = {}, std::string_view body = {});
+  void send_bye(Session& s, Leg& leg);
+  void cancel_agent(Session& s, const std::string& why, bool tell_acd);
+  void end_leg(Leg& leg);
+  void maybe_erase(std::uint64_t token);
+  Session* session_by_call(CallId call);
+  Session* session_by_token(std::uint64_t token);
+  const TrunkAcl* trunk_for(const std::string& host) const;
+  sdp::LocalCapabilities caps(std::uint16_t port, const std::vector<std::string>& codecs) const;
+  std::string via(const Peer& to, const std::string& branch) const;
+  std::string contact(const Peer& to) const;
+  void count_response(std::string_view bytes);
+
+  const Clock& clock_;
+  B2buaOptions options_;
+  CallPort& calls_;
+  WireSink& wire_;
+  Registrar registrar_;
+  std::optional<DigestAuthenticator> trunk_auth_;
+  TransactionLayer layer_;
+  std::uint64_t next_token_ = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  std::unordered_map<CallId, std::uint64_t> by_call_;
+  std::unordered_map<std::string, std::uint64_t> by_call_id_;     // SIP Call-ID -> session
+  std::unordered_map<TransactionId, std::uint64_t> by_txn_;       // server INVITE and our client requests
+  B2buaCounters counters_;
+};
+
+}  // namespace sb::sip::b2bua

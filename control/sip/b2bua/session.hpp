@@ -1,0 +1,65 @@
+// The B2BUA's per-call state (internal to b2bua.cpp and agent_leg.cpp):
+// one Session per call with a SIP leg, holding the caller's dialog (UAS)
+// and the agent's (UAC), each with what RFC 3261 §12 keeps for a dialog.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/sip/b2bua/b2bua.hpp"
+
+namespace sb::sip::b2bua {
+
+struct B2bua::Leg {
+  enum class State : std::uint8_t {
+    kIncoming,   // caller: INVITE received, no final response yet
+    kOutgoing,   // agent: INVITE sent, no answer yet
+    kWaitAck,    // caller: 2xx sent, no ACK yet
+    kUp,         // confirmed
+    kCancelling, // agent: CANCEL sent
+    kDone,       // BYE sent or received, or failed
+  };
+  State state = State::kIncoming;
+  std::string call_id;
+  std::string local_tag, remote_tag;
+  std::string local_uri, remote_uri;    // From/To URIs as name-addr without tags
+  std::string remote_target;            // the peer's Contact URI
+  std::vector<std::string> route_set;   // Route values, in sending order
+  Peer peer;                            // where the dialog's requests go
+  Peer origin;                          // where its first request came from / went to
+  std::uint32_t local_cseq = 0;
+  std::uint32_t remote_cseq = 0;
+  TransactionId invite_txn = 0;
+  bool reinvite_pending = false;
+  std::unique_ptr<TwoXxRetransmitter> two_xx;
+  std::unique_ptr<sdp::LocalOrigin> sdp_origin;
+  std::optional<sdp::SessionDescription> our_offer;    // agent leg: our INVITE's SDP
+  std::optional<sdp::SessionDescription> remote_offer; // caller leg: the INVITE's SDP
+  sdp::NegotiatedMedia media;
+  std::vector<std::string> codecs;      // what we offer/accept on this leg
+  std::uint16_t local_port = 0;
+  std::string ack;                      // agent leg: our ACK of its 2xx, resent on retransmissions
+  std::string agent;                    // agent leg: the ACD agent id
+  Nanos ring_deadline{0};
+};
+
+struct B2bua::Session {
+  std::uint64_t token = 0;
+  CallId call = 0;                      // 0 until call control started it
+  bool call_ended = false;              // call control reported the end, or we hung it up
+  std::optional<Leg> caller;
+  std::optional<Leg> agent;
+};
+
+// NegotiatedMedia -> the dataplane's address (IPv4 only, like the dataplane).
+dataplane::Endpoint media_endpoint(const sdp::NegotiatedMedia& m);
+codecs::CodecId codec_id(const std::string& name);
+// Where requests of a dialog go (RFC 3261 §12.2.1.1, loose routing): the
+// first Route, else the remote target; `fallback` when that is no numeric
+// address (no DNS on the SIP thread).
+Peer dialog_destination(const std::vector<std::string>& route_set, const std::string& remote_target,
+                        const Peer& fallback);
+
+}  // namespace sb::sip::b2bua
