@@ -224,7 +224,10 @@ TEST(SipBaresip, CallerReachesAgentThroughIvrAndQueue) {
   std::string wav;
   ASSERT_TRUE(test::eventually([&] {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("rec")))
-      if (e.path().extension() == ".wav" && e.path().filename().string().find("call-" + std::to_string(id)) != std::string::npos)
+      if (const std::string name = e.path().filename().string();  // call-<UTC start>-<id>.wav
+          e.path().extension() == ".wav" && name.rfind("call-", 0) == 0 &&
+          name.size() > std::to_string(id).size() + 5 &&
+          name.compare(name.size() - std::to_string(id).size() - 5, std::string::npos, "-" + std::to_string(id) + ".wav") == 0)
         wav = e.path().string();
     return !wav.empty();
   }, std::chrono::seconds(10)));
