@@ -42,7 +42,9 @@ void Worker::run(const std::atomic<bool>& stop) {
   // Acquire: pairs with the control thread's release store of `stop`, so the
   // commands it pushed before stopping are visible and get executed.
   while (!stop.load(std::memory_order_acquire)) {
-    if (poll_once() == 0 && !cfg_.busy_poll) io_.idle(cfg_.idle_ns);
+    // Idle only when the loop found nothing at all: a burst of commands
+    // (call setups) must not wait a millisecond per 16 of them.
+    if (poll_once() == 0 && loop_commands_ == 0 && !cfg_.busy_poll) io_.idle(cfg_.idle_ns);
   }
   // Drain what is left so deletes issued at shutdown still close ports.
   Command c;
@@ -56,7 +58,11 @@ void Worker::run(const std::atomic<bool>& stop) {
 
 std::size_t Worker::poll_once() {
   Command c;
-  for (std::size_t i = 0; i < cfg_.commands_per_loop && commands_.try_pop(c); ++i) execute(c);
+  loop_commands_ = 0;
+  for (std::size_t i = 0; i < cfg_.commands_per_loop && commands_.try_pop(c); ++i) {
+    execute(c);
+    ++loop_commands_;
+  }
   const std::size_t n = io_.rx_burst(rx_.data(), rx_.size());
   const std::int64_t now = clock_.now().count();
   if (n > 0) {

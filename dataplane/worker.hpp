@@ -119,6 +119,7 @@ class Worker {
   std::uint64_t relayed_rtp_ = 0, relayed_rtcp_ = 0, rx_bytes_ = 0;
   std::uint32_t ssrc_seed_;
   std::uint32_t stats_cursor_ = 0;        // next session slot of the pass
+  std::size_t loop_commands_ = 0;         // commands the last poll_once() executed
   std::int64_t next_stats_pass_ns_ = 0;   // when the next pass starts
 };
 

@@ -92,7 +92,8 @@ nlohmann::json DaemonConfig::to_json() const {
               {"ban_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(sip.ban_time).count()},
               {"codecs", sip.codecs},
               {"digest_algorithms", sip.digest_algorithms},
-              {"max_dialogs", sip.max_dialogs}};
+              {"max_dialogs", sip.max_dialogs},
+              {"max_transactions", sip.max_transactions}};
   if (sip.scanner_user_agents) j["sip"]["scanner_user_agents"] = *sip.scanner_user_agents;
   for (const auto& [name, section] : sections) j[name] = section->to_json();
   for (const auto& [name, why] : unvalidated) j[name] = {{"validated", false}, {"reason", why}};

@@ -440,6 +440,7 @@ void parse_sip(TableReader& t, SipSection& out) {
     if (!list.empty()) out.digest_algorithms = std::move(list);
   }
   out.max_dialogs = static_cast<std::uint32_t>(t.integer_or("max_dialogs", 1, 1000000, out.max_dialogs));
+  out.max_transactions = static_cast<std::uint32_t>(t.integer_or("max_transactions", 100, 10000000, out.max_transactions));
 }
 
 namespace {

@@ -144,6 +144,10 @@ struct SipSection {
   std::vector<std::string> codecs = {"PCMU", "PCMA"};  // preference order
   std::vector<std::string> digest_algorithms = {"MD5", "SHA-256"};  // challenges offered, in order
   std::uint32_t max_dialogs = 10000;               // calls with SIP legs at once
+  // Live SIP transactions. Completed ones linger 32 s over UDP to absorb
+  // retransmissions (timers J, L, K, D), so a sustained rate of R call
+  // setups per second keeps about 64 R alive (INVITE and BYE).
+  std::uint32_t max_transactions = 250000;
 };
 
 class DaemonConfig {

@@ -275,6 +275,7 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.codecs = sip.codecs;
   o.ring_timeout = sip.ring_timeout;
   o.max_dialogs = sip.max_dialogs;
+  o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
   o.registrar.realm = sip.domain;
   o.registrar.max_expires = sip.max_expires;
