@@ -4,22 +4,14 @@
 #include <cstring>
 #include <string>
 
+#include "common/ascii.hpp"
+
 namespace sb::codecs {
 
 namespace {
 // Indexed by CodecId.
 const std::array<const CodecDescriptor*, kCodecCount> kAll = {&kPcmuCodec, &kPcmaCodec, &kG722Codec, &kOpusCodec};
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 }  // namespace
 
 std::span<const CodecDescriptor* const> all_codecs() noexcept { return kAll; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace sb::dataplane {
 
@@ -14,6 +15,12 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
   bool valid() const noexcept { return ip != 0 && port != 0; }
 };
+
+// "a.b.c.d:port", for logs, events and API answers (never the packet path).
+inline std::string to_string(const Endpoint& e) {
+  return std::to_string(e.ip >> 24) + "." + std::to_string((e.ip >> 16) & 255) + "." + std::to_string((e.ip >> 8) & 255) +
+         "." + std::to_string(e.ip & 255) + ":" + std::to_string(e.port);
+}
 
 struct Packet {
   std::uint8_t* data = nullptr;   // UDP payload

@@ -61,11 +61,6 @@ std::uint32_t parse_ipv4(const std::string& text) {
   return inet_pton(AF_INET, text.c_str(), &a) == 1 ? ntohl(a.s_addr) : 0;
 }
 
-std::string endpoint_text(dataplane::Endpoint e) {
-  return std::to_string(e.ip >> 24) + "." + std::to_string((e.ip >> 16) & 255) + "." + std::to_string((e.ip >> 8) & 255) +
-         "." + std::to_string(e.ip & 255) + ":" + std::to_string(e.port);
-}
-
 }  // namespace
 
 std::string_view call_state_name(CallState s) noexcept {
@@ -186,7 +181,7 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   counters_.started.fetch_add(1, std::memory_order_relaxed);
   counters_.by_state[static_cast<std::size_t>(CallState::kIvr)].fetch_add(1, std::memory_order_relaxed);
   live_.fetch_add(1, std::memory_order_relaxed);
-  note(call, "created", {{"caller", in.caller_id}, {"media", endpoint_text(in.caller_media)}});
+  note(call, "created", {{"caller", in.caller_id}, {"media", dataplane::to_string(in.caller_media)}});
   if (events_)
     events_->publish("call.created", {{"call_id", call.id}, {"caller", in.caller_id}, {"direction", "inbound"}});
   if (events_) events_->publish("call.state", {{"call_id", call.id}, {"state", "ivr"}});
@@ -209,7 +204,7 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   if (call.state == CallState::kEnded) return failed_precondition("the call ended at once: " + call.end_reason);
   return nlohmann::json{{"call_id", call.id},
                         {"session", std::to_string(call.session)},
-                        {"media", endpoint_text({call.local_ip, call.local_port})}};
+                        {"media", dataplane::to_string({call.local_ip, call.local_port})}};
 }
 
 std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::menu::PlayItem& item, codecs::CodecId codec) {
@@ -377,7 +372,7 @@ Status CallControl::answer(CallId id, const std::string& agent, dataplane::Endpo
     return unavailable("the ACD's inbox is full; retry");
   c->agent_media = agent_media;
   c->answered_ms = unix_ms(clock_);
-  note(*c, "answered", {{"agent", agent}, {"media", endpoint_text(agent_media)}});
+  note(*c, "answered", {{"agent", agent}, {"media", dataplane::to_string(agent_media)}});
   set_state(*c, CallState::kConnecting);
   // The whisper: a beep to the agent alone (the worker holds the caller's
   // audio back from the agent's leg while it plays), then the bridge.
@@ -486,7 +481,7 @@ Status CallControl::update_media(CallId id, int leg, dataplane::Endpoint remote,
     r.media.inband_dtmf = true;
   }
   if (remote.valid()) SB_RETURN_IF_ERROR(ms.update(c->session, leg, r));
-  note(*c, hold ? "hold" : "media_updated", {{"leg", leg == 0 ? "caller" : "agent"}, {"media", endpoint_text(remote)}});
+  note(*c, hold ? "hold" : "media_updated", {{"leg", leg == 0 ? "caller" : "agent"}, {"media", dataplane::to_string(remote)}});
   if (leg == 0) c->caller_media = remote;
   else c->agent_media = remote;
   return Status::ok();
@@ -663,8 +658,8 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
                       {"queue", c.queue},
                       {"agent", c.agent_id},
                       {"session", std::to_string(c.session)},
-                      {"media", {{"caller_side", endpoint_text({c.local_ip, c.local_port})},
-                                 {"agent_side", endpoint_text({c.local_ip, c.agent_local_port})}}},
+                      {"media", {{"caller_side", dataplane::to_string({c.local_ip, c.local_port})},
+                                 {"agent_side", dataplane::to_string({c.local_ip, c.agent_local_port})}}},
                       {"created_unix_ms", c.created_ms}};
   if (c.answered_ms) j["answered_unix_ms"] = c.answered_ms;
   if (c.ended_ms) {

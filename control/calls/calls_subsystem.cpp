@@ -35,13 +35,7 @@ class CallsCollector final : public metrics::Collector {
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
     const CallCounters& c = control_.counters();
-    auto family = [&](const metrics::MetricSpec& spec) -> metrics::FamilySnapshot& {
-      metrics::FamilySnapshot f;
-      f.spec = &spec;
-      f.label_names = metrics::label_names_of(spec);
-      out.push_back(std::move(f));
-      return out.back();
-    };
+    auto family = [&](const metrics::MetricSpec& spec) -> metrics::FamilySnapshot& { return metrics::add_family(out, spec); };
     auto& active = family(calls_active);
     for (std::size_t s = 0; s < kCallStateCount; ++s) {
       if (static_cast<CallState>(s) == CallState::kEnded) continue;

@@ -20,12 +20,6 @@ using api::HttpResponse;
 using api::Method;
 using dataplane::Event;
 
-std::string endpoint_text(std::uint32_t ip, std::uint16_t port) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
-  return buf;
-}
-
 Result<dataplane::DataplaneConfig> dataplane_config(const config::DaemonConfig& c) {
   const auto& s = c.dataplane;
   dataplane::DataplaneConfig out;
@@ -144,8 +138,6 @@ class QualityCollector final : public metrics::Collector {
  private:
   void histogram(std::vector<metrics::FamilySnapshot>& out, const metrics::MetricSpec& spec, const double (&bounds)[6],
                  std::size_t first_bucket, std::size_t count, std::size_t sum, double sum_scale) const {
-    metrics::FamilySnapshot f;
-    f.spec = &spec;
     metrics::HistogramSample h;
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < 6; ++b) {
@@ -157,8 +149,7 @@ class QualityCollector final : public metrics::Collector {
     // only makes +Inf larger, never a bucket larger than +Inf.
     h.count = std::max(c_.sum(count), cumulative);
     h.sum = static_cast<double>(c_.sum(sum)) * sum_scale;
-    f.histograms.push_back(std::move(h));
-    out.push_back(std::move(f));
+    metrics::add_family(out, spec).histograms.push_back(std::move(h));
   }
   const dataplane::DataplaneCounters& c_;
 };
@@ -175,10 +166,7 @@ class RecorderCollector final : public metrics::Collector {
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
     auto one = [&](const metrics::MetricSpec& spec, const std::atomic<std::uint64_t>& v) {
-      metrics::FamilySnapshot f;
-      f.spec = &spec;
-      f.samples.push_back({{}, static_cast<double>(v.load(std::memory_order_relaxed))});
-      out.push_back(std::move(f));
+      metrics::add_family(out, spec).samples.push_back({{}, static_cast<double>(v.load(std::memory_order_relaxed))});
     };
     one(rec_active, c_.active);
     one(rec_started, c_.started);
@@ -332,11 +320,11 @@ void DataplaneSubsystem::publish(const Event& e) {
       return;
     case Event::kFirstPacket:
       ctx_.events->publish("media.first_packet",
-                           {{"session", id}, {"leg", e.leg}, {"from", endpoint_text(e.endpoint.ip, e.endpoint.port)}});
+                           {{"session", id}, {"leg", e.leg}, {"from", dataplane::to_string(e.endpoint)}});
       return;
     case Event::kSourceLatched:
       ctx_.events->publish("media.source_latched",
-                           {{"session", id}, {"leg", e.leg}, {"source", endpoint_text(e.endpoint.ip, e.endpoint.port)}});
+                           {{"session", id}, {"leg", e.leg}, {"source", dataplane::to_string(e.endpoint)}});
       return;
     case Event::kPlaybackDone: {
       static constexpr const char* kEnds[] = {"finished", "stopped", "barge_in", "replaced", "ended"};
@@ -432,7 +420,7 @@ nlohmann::json DataplaneSubsystem::session_json(dataplane::SessionId id) const {
   const std::uint32_t ip = dataplane_ ? dataplane_->config().bind_ip : 0;
   nlohmann::json legs = nlohmann::json::array();
   for (int k = 0; k < 2; ++k) {
-    nlohmann::json l = {{"leg", k}, {"local", endpoint_text(ip, info.local_port[k])}, {"local_port", info.local_port[k]}};
+    nlohmann::json l = {{"leg", k}, {"local", dataplane::to_string({ip, info.local_port[k]})}, {"local_port", info.local_port[k]}};
     l["local_rtcp_port"] = info.local_rtcp_port[k] ? nlohmann::json(info.local_rtcp_port[k]) : nlohmann::json(nullptr);
     legs.push_back(std::move(l));
   }

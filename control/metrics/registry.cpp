@@ -31,6 +31,14 @@ std::string_view metric_source_name(MetricSource s) noexcept {
   return "unknown";
 }
 
+FamilySnapshot& add_family(std::vector<FamilySnapshot>& out, const MetricSpec& spec) {
+  FamilySnapshot f;
+  f.spec = &spec;
+  f.label_names = label_names_of(spec);
+  out.push_back(std::move(f));
+  return out.back();
+}
+
 std::vector<std::string> label_names_of(const MetricSpec& spec) {
   std::vector<std::string> out;
   std::string_view rest = spec.labels;

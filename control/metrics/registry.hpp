@@ -122,6 +122,10 @@ class Family {
 };
 
 // ---- collectors ----
+// Appends an empty family for `spec` (its label names filled in) to a
+// collector's output and returns it, for collect() to add samples to.
+FamilySnapshot& add_family(std::vector<FamilySnapshot>& out, const MetricSpec& spec);
+
 class Collector {
  public:
   virtual ~Collector() = default;

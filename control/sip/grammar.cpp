@@ -33,16 +33,6 @@ bool is_unreserved(char c) noexcept {
   }
 }
 
-static char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);

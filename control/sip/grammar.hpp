@@ -8,6 +8,8 @@
 // is a Status naming what was expected.
 #pragma once
 
+#include "common/ascii.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,7 +53,7 @@ bool is_unreserved(char c) noexcept;
 // not checked (nothing we do depends on it).
 constexpr bool is_non_ascii(char c) noexcept { return static_cast<unsigned char>(c) >= 0x80; }
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+using sb::iequals;  // common/ascii.hpp
 std::string_view trim(std::string_view s) noexcept;
 bool is_token(std::string_view s) noexcept;
 

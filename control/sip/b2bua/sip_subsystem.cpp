@@ -172,13 +172,7 @@ class SipCollector final : public metrics::Collector {
     using namespace metrics::catalogue;
     if (!impl_->b2bua) return;
     const B2buaCounters& c = impl_->b2bua->counters();
-    auto family = [&](const metrics::MetricSpec& spec) -> metrics::FamilySnapshot& {
-      metrics::FamilySnapshot f;
-      f.spec = &spec;
-      f.label_names = metrics::label_names_of(spec);
-      out.push_back(std::move(f));
-      return out.back();
-    };
+    auto family = [&](const metrics::MetricSpec& spec) -> metrics::FamilySnapshot& { return metrics::add_family(out, spec); };
     auto v = [](const std::atomic<std::uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
     auto& req = family(sip_requests);
     for (std::size_t i = 0; i < B2buaCounters::kMethodCount; ++i) req.samples.push_back({{B2buaCounters::kMethods[i]}, v(c.requests[i])});

@@ -30,17 +30,6 @@ Direction make_direction(bool send, bool recv) noexcept {
 
 Direction reverse(Direction d) noexcept { return make_direction(receives(d), sends(d)); }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::optional<std::string_view> Fmtp::param(std::string_view k) const noexcept {
   for (const auto& [name, value] : params)
     if (iequals(name, k)) return std::string_view(value);

@@ -28,6 +28,8 @@
 // (port 0) stream, rtpmap lines for formats the m= line does not list.
 #pragma once
 
+#include "common/ascii.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -202,6 +204,6 @@ std::string serialize(const SessionDescription& sdp);
 // and unassigned numbers.
 std::optional<RtpMap> static_payload_type(int pt);
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+using sb::iequals;  // common/ascii.hpp
 
 }  // namespace sb::sdp
