@@ -39,6 +39,10 @@ enum WorkerCounter : std::size_t {
   kMediaTimeouts,
   kDuplicates,
   kPlaybackPackets,  // RTP packets of prompts sent to legs
+  kMixedIn,          // RTP audio packets taken into mix rooms' jitter buffers
+  kMixedOut,         // RTP packets of mixes sent to parties
+  kMixConcealed,     // frames a mixed leg's decoder concealed (lost or late packets)
+  kMixTicks,         // room ticks (20 ms each)
   // The stats pass (each live leg sampled every stats interval):
   kRtpExpected,      // RFC 3550 A.3 packets expected, summed deltas
   kRtpLost,          // packets lost, summed deltas (never negative)

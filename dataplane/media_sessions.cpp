@@ -105,6 +105,8 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     wc.index = static_cast<std::uint32_t>(w);
     if (dp->recorder_) wc.recorder_tap = &dp->recorder_->tap(w);
     wc.max_sessions = cfg.max_sessions_per_worker;
+    wc.max_rooms = cfg.max_rooms_per_worker;
+    wc.max_parties = cfg.max_parties_per_worker;
     wc.busy_poll = cfg.busy_poll;
     wc.stats_interval_ns = cfg.stats_interval_ns;
     slot.worker = std::make_unique<Worker>(wc, *slot.io, *slot.commands, *slot.events, *dp->counters_, clock);
@@ -122,6 +124,10 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     std::reverse(wp.free_pairs.begin(), wp.free_pairs.end());  // hand out low ports first
     wp.generation.assign(cfg.max_sessions_per_worker, 1);
     for (std::uint32_t s = cfg.max_sessions_per_worker; s > 0; --s) wp.free_slots.push_back(s - 1);
+    wp.room_generation.assign(cfg.max_rooms_per_worker, 1);
+    for (std::uint32_t s = cfg.max_rooms_per_worker; s > 0; --s) wp.free_rooms.push_back(s - 1);
+    wp.party_generation.assign(cfg.max_parties_per_worker, 1);
+    for (std::uint32_t s = cfg.max_parties_per_worker; s > 0; --s) wp.free_parties.push_back(s - 1);
   }
 
   for (std::size_t w = 0; w < nworkers; ++w) {
@@ -319,6 +325,12 @@ Status MediaSessions::remove(SessionId id) {
   if (wp.generation[slot] == 0) wp.generation[slot] = 1;
   wp.free_slots.push_back(slot);
   if (!l->prompts.empty()) retiring_.push_back({id, std::move(l->prompts)});
+  // The worker ends the supervision with the session.
+  if (l->supervisor) {
+    const LiveParty* p = find_party(l->supervisor);
+    if (p) release_room(p->room);
+    release_party(l->supervisor);
+  }
   *l = std::move(live_.back());
   live_.pop_back();
   return Status::ok();
@@ -372,6 +384,15 @@ std::size_t MediaSessions::poll_events(std::span<Event> out) {
     n += dp_.workers_[w].events->pop_burst(out.subspan(n));
   }
   event_cursor_ = (event_cursor_ + 1) % workers;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Event& e = out[i];
+    if (e.kind == Event::kCommandFailed) {
+      on_mix_failure(e);
+    } else if (e.kind == Event::kSessionCreated) {
+      if (LiveParty* p = is_party_id(e.session) ? find_party(e.session) : nullptr) p->confirmed = true;
+      if (LiveRoom* r = is_room_id(e.session) ? find_room(e.session) : nullptr) r->confirmed = true;
+    }
+  }
   if (!retiring_.empty()) {
     for (std::size_t i = 0; i < n; ++i) {
       if (out[i].kind != Event::kSessionDeleted) continue;
@@ -379,6 +400,222 @@ std::size_t MediaSessions::poll_events(std::span<Event> out) {
     }
   }
   return n;
+}
+
+// ---- mixing -------------------------------------------------------------------
+
+MediaSessions::LiveRoom* MediaSessions::find_room(RoomId id) {
+  for (auto& r : rooms_)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+MediaSessions::LiveParty* MediaSessions::find_party(PartyId id) {
+  for (auto& p : parties_)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+Result<RoomId> MediaSessions::reserve_room(std::uint32_t worker) {
+  auto& wp = ports_[worker];
+  if (wp.free_rooms.empty()) return resource_exhausted("dataplane worker " + std::to_string(worker) + " has no mix room left");
+  const std::uint32_t slot = wp.free_rooms.back();
+  wp.free_rooms.pop_back();
+  return make_id(worker, wp.room_generation[slot], slot | kRoomIdFlag);
+}
+
+Result<MediaSessions::LiveParty> MediaSessions::reserve_party(std::uint32_t worker, std::uint64_t owner, RoomId room) {
+  auto& wp = ports_[worker];
+  if (wp.free_parties.empty() || wp.free_pairs.empty())
+    return resource_exhausted("dataplane worker " + std::to_string(worker) + " has no party slot or media port left");
+  const std::uint32_t slot = wp.free_parties.back();
+  wp.free_parties.pop_back();
+  const std::uint16_t pair = wp.free_pairs.back();
+  wp.free_pairs.pop_back();
+  return LiveParty{make_id(worker, wp.party_generation[slot], slot | kPartyIdFlag), owner, room, pair};
+}
+
+namespace {
+void bump(std::uint32_t& generation) {
+  generation = (generation + 1) & 0xffffff;
+  if (generation == 0) generation = 1;
+}
+}  // namespace
+
+void MediaSessions::release_room(RoomId id) {
+  auto& wp = ports_[session_worker(id)];
+  bump(wp.room_generation[room_slot(id)]);
+  wp.free_rooms.push_back(room_slot(id));
+  std::erase_if(rooms_, [&](const LiveRoom& r) { return r.id == id; });
+}
+
+void MediaSessions::release_party(PartyId id) {
+  const LiveParty* p = find_party(id);
+  if (!p) return;
+  auto& wp = ports_[session_worker(id)];
+  wp.free_pairs.push_back(p->pair);
+  bump(wp.party_generation[party_slot(id)]);
+  wp.free_parties.push_back(party_slot(id));
+  std::erase_if(parties_, [&](const LiveParty& q) { return q.id == id; });
+}
+
+LegSetup MediaSessions::party_setup(const LiveParty& p, const LegRequest& r) const {
+  return to_setup(r, p.pair, dp_.cfg_.rtcp_mux ? 0 : static_cast<std::uint16_t>(p.pair + 1));
+}
+
+Result<RoomInfo> MediaSessions::create_room(int sample_rate) {
+  if (sample_rate != 8000 && sample_rate != 16000) return invalid_argument("a mix room runs at 8000 or 16000 Hz");
+  const auto n = static_cast<std::uint32_t>(ports_.size());
+  for (std::uint32_t tries = 0; tries < n; ++tries) {
+    const std::uint32_t w = (next_room_worker_ + tries) % n;
+    auto id = reserve_room(w);
+    if (!id) continue;
+    next_room_worker_ = (w + 1) % n;
+    Command c;
+    c.kind = Command::kCreateRoom;
+    c.session = *id;
+    c.mix.room = *id;
+    c.mix.sample_rate = sample_rate;
+    rooms_.push_back({*id});
+    if (Status st = send(w, c); !st.is_ok()) {
+      release_room(*id);
+      return st;
+    }
+    return RoomInfo{*id, w};
+  }
+  return resource_exhausted("no dataplane worker has a mix room left");
+}
+
+Result<PartyInfo> MediaSessions::add_party(RoomId room, const PartyRequest& request) {
+  const LiveRoom* r = find_room(room);
+  if (!r) return not_found("no mix room " + std::to_string(room));
+  if (r->supervised) return failed_precondition("mix room " + std::to_string(room) + " supervises a call");
+  const std::uint32_t w = session_worker(room);
+  auto party = reserve_party(w, room, room);
+  if (!party) return party.status();
+  Command c;
+  c.kind = Command::kAddParty;
+  c.session = party->id;
+  c.party = party->id;
+  c.mix.room = room;
+  c.mix.party = request.codec;
+  c.legs[0] = party_setup(*party, request.leg);
+  parties_.push_back(*party);
+  if (Status st = send(w, c); !st.is_ok()) {
+    release_party(party->id);
+    return st;
+  }
+  return PartyInfo{party->id, room, w, c.legs[0].local_port, c.legs[0].local_rtcp_port};
+}
+
+Status MediaSessions::remove_party(PartyId id) {
+  const LiveParty* p = find_party(id);
+  if (!p) return not_found("no mix party " + std::to_string(id));
+  if (!is_room_id(p->owner)) return not_found("mix party " + std::to_string(id) + " is a supervisor: remove_supervisor");
+  Command c;
+  c.kind = Command::kRemoveParty;
+  c.session = id;
+  c.party = id;
+  c.mix.room = p->room;
+  SB_RETURN_IF_ERROR(send(session_worker(id), c));
+  release_party(id);
+  return Status::ok();
+}
+
+Status MediaSessions::remove_room(RoomId id) {
+  const LiveRoom* r = find_room(id);
+  if (!r || r->supervised) return not_found("no mix room " + std::to_string(id));
+  Command c;
+  c.kind = Command::kDeleteRoom;
+  c.session = id;
+  c.mix.room = id;
+  SB_RETURN_IF_ERROR(send(session_worker(id), c));
+  std::vector<PartyId> gone;
+  for (const auto& p : parties_)
+    if (p.room == id) gone.push_back(p.id);
+  for (PartyId p : gone) release_party(p);
+  release_room(id);
+  return Status::ok();
+}
+
+Result<PartyInfo> MediaSessions::add_supervisor(SessionId call, const SupervisorRequest& request) {
+  if (request.sample_rate != 8000 && request.sample_rate != 16000)
+    return invalid_argument("a mix room runs at 8000 or 16000 Hz");
+  Live* l = find(call);
+  if (!l) return not_found("no media session " + std::to_string(call));
+  if (l->supervisor) return already_exists("media session " + std::to_string(call) + " already has a supervisor");
+  // The call's worker owns its ports: the room and the supervisor's leg go there.
+  const std::uint32_t w = session_worker(call);
+  auto room = reserve_room(w);
+  if (!room) return room.status();
+  rooms_.push_back({*room, call});
+  auto party = reserve_party(w, call, *room);
+  if (!party) {
+    release_room(*room);
+    return party.status();
+  }
+  Command c;
+  c.kind = Command::kAddSupervisor;
+  c.session = call;
+  c.party = party->id;
+  c.mix.room = *room;
+  c.mix.sample_rate = request.sample_rate;
+  c.mix.party = request.supervisor.codec;
+  c.mix.call[0] = request.call_legs[0];
+  c.mix.call[1] = request.call_legs[1];
+  c.mix.mode = request.mode;
+  c.legs[0] = party_setup(*party, request.supervisor.leg);
+  parties_.push_back(*party);
+  if (Status st = send(w, c); !st.is_ok()) {
+    release_party(party->id);
+    release_room(*room);
+    return st;
+  }
+  l->supervisor = party->id;
+  return PartyInfo{party->id, call, w, c.legs[0].local_port, c.legs[0].local_rtcp_port};
+}
+
+Status MediaSessions::set_supervisor_mode(SessionId call, media::SupervisorMode mode) {
+  const Live* l = find(call);
+  if (!l) return not_found("no media session " + std::to_string(call));
+  if (!l->supervisor) return failed_precondition("media session " + std::to_string(call) + " has no supervisor");
+  Command c;
+  c.kind = Command::kSetSupervisorMode;
+  c.session = call;
+  c.mix.mode = mode;
+  return send(session_worker(call), c);
+}
+
+Status MediaSessions::remove_supervisor(SessionId call) {
+  Live* l = find(call);
+  if (!l) return not_found("no media session " + std::to_string(call));
+  if (!l->supervisor) return failed_precondition("media session " + std::to_string(call) + " has no supervisor");
+  Command c;
+  c.kind = Command::kRemoveSupervisor;
+  c.session = call;
+  SB_RETURN_IF_ERROR(send(session_worker(call), c));
+  if (const LiveParty* p = find_party(l->supervisor)) release_room(p->room);
+  release_party(l->supervisor);
+  l->supervisor = 0;
+  return Status::ok();
+}
+
+void MediaSessions::on_mix_failure(const Event& e) {
+  if (is_party_id(e.session)) {
+    const LiveParty* p = find_party(e.session);
+    if (!p || p->confirmed) return;
+    // A refused supervisor: its call is not supervised, and its room was
+    // never made.
+    if (!is_room_id(p->owner)) {
+      if (Live* l = find(p->owner); l && l->supervisor == p->id) l->supervisor = 0;
+      release_room(p->room);
+    }
+    release_party(e.session);
+  } else if (is_room_id(e.session)) {
+    const LiveRoom* r = find_room(e.session);
+    if (!r || r->confirmed || r->supervised) return;
+    release_room(e.session);
+  }
 }
 
 }  // namespace sb::dataplane

@@ -10,6 +10,23 @@
 //   Event ev[64]; std::size_t n = ms.poll_events(ev);
 //   ms.remove(s->id);
 //
+// Mixing (conferences, supervisor modes): rooms and their parties live on
+// one worker, the one owning the room (or the supervised call) and all of
+// its ports:
+//
+//   auto room = ms.create_room(16000);
+//   auto p = ms.add_party(room->id, {.leg = far_end, .codec = {0, CodecId::kPcmu}});
+//   ms.remove_party(p->id);  ms.remove_room(room->id);
+//
+//   auto sup = ms.add_supervisor(call_id, {.supervisor = {...}, .call_legs = {...}, .mode = kListen});
+//   ms.set_supervisor_mode(call_id, SupervisorMode::kWhisper);
+//   ms.remove_supervisor(call_id);          // the call relays again
+//
+// Events: kSessionCreated / kSessionDeleted with `session` = the RoomId
+// or PartyId (a party's `owner` is its room or supervised call), and
+// kCommandFailed naming the room or party (its `error` says why). A party
+// the worker refused is released here when its kCommandFailed is polled.
+//
 // Threading: a MediaSessions is driven from one control thread (it is the
 // single producer of every worker's command ring and the single consumer of
 // every event ring); other threads hand it work through that thread.
@@ -62,6 +79,8 @@ struct DataplaneConfig {
   std::vector<int> cores;              // one worker per entry (pinned); empty: `workers` unpinned ones
   std::size_t workers = 1;             // unpinned workers when `cores` is empty
   std::uint32_t max_sessions_per_worker = 4096;
+  std::uint32_t max_rooms_per_worker = 64;     // conferences + supervised calls
+  std::uint32_t max_parties_per_worker = 256;  // conference parties + supervisors (each a leg)
   bool rtcp_mux = false;               // true: no separate RTCP port
   bool busy_poll = false;
   std::size_t command_ring = 1024;
@@ -81,6 +100,32 @@ struct LegRequest {
   std::uint8_t telephone_event_pt = 0;
   std::uint32_t media_timeout_ms = 0;
   LegMediaSetup media;                 // in-band DTMF detection, DTMF suppression
+};
+
+// A party of a mix room (conference participant or supervisor).
+struct PartyRequest {
+  LegRequest leg;   // its far end, latching, mode, telephone-event PT, timeout, DTMF work
+  MixCodec codec;   // what it talks (payload type, codec, rate)
+};
+
+struct SupervisorRequest {
+  PartyRequest supervisor;
+  MixCodec call_legs[2];   // the supervised call's legs as negotiated: 0 caller, 1 agent
+  media::SupervisorMode mode = media::SupervisorMode::kListen;
+  int sample_rate = 8000;  // the mix: 8000, or 16000 for wideband parties
+};
+
+struct RoomInfo {
+  RoomId id = 0;
+  std::uint32_t worker = 0;
+};
+
+struct PartyInfo {
+  PartyId id = 0;
+  std::uint64_t owner = 0;          // its RoomId, or the supervised call's SessionId
+  std::uint32_t worker = 0;
+  std::uint16_t local_port = 0;
+  std::uint16_t local_rtcp_port = 0;  // 0 when rtcp-mux
 };
 
 struct SessionInfo {
@@ -135,6 +180,37 @@ class MediaSessions {
                              const PlayOptions& options);
   Status stop_playback(SessionId id, int leg);
 
+  // ---- mixing ----
+  // A conference room at 8000 or 16000 Hz on the next worker with a free
+  // room slot. Errors: invalid-argument (rate), resource-exhausted (no room
+  // slot on any worker), unavailable (command ring full).
+  Result<RoomInfo> create_room(int sample_rate = 8000);
+  // A party joins: a leg of its own (a port pair of the room's worker) whose
+  // audio is decoded, jitter-buffered, mixed, and answered with the others'
+  // mix in its own codec. Errors: not-found (room), failed-precondition
+  // (the room supervises a call), resource-exhausted (no port pair or
+  // party slot left on the room's worker), unavailable.
+  Result<PartyInfo> add_party(RoomId room, const PartyRequest& party);
+  // Errors: not-found (no such party, or a supervisor: use
+  // remove_supervisor), unavailable.
+  Status remove_party(PartyId party);
+  // Ends the room and every party in it. Errors: not-found, unavailable.
+  Status remove_room(RoomId room);
+
+  // Supervises a relayed two-leg call: the supervisor gets a leg of its own
+  // on the call's worker; the call's legs switch from relay to mixing
+  // (decoded in `call_legs`' codecs) with audiences set by `mode` — listen:
+  // the supervisor hears both, nobody hears it; whisper: the agent (leg 1)
+  // hears it too; barge: everyone hears everyone. Errors: not-found (call),
+  // already-exists (the call has a supervisor), invalid-argument (rate),
+  // resource-exhausted, unavailable.
+  Result<PartyInfo> add_supervisor(SessionId call, const SupervisorRequest& request);
+  // Errors: not-found (call), failed-precondition (not supervised), unavailable.
+  Status set_supervisor_mode(SessionId call, media::SupervisorMode mode);
+  // The supervisor leaves; the call relays again, each far end's stream
+  // continuing. Errors as set_supervisor_mode.
+  Status remove_supervisor(SessionId call);
+
   // Also lets go of the prompts of sessions whose deletion the workers
   // confirmed (kSessionDeleted), so call it on the control thread.
   std::size_t poll_events(std::span<Event> out);
@@ -146,6 +222,20 @@ class MediaSessions {
     std::vector<std::uint16_t> free_pairs;    // even port numbers
     std::vector<std::uint32_t> free_slots;
     std::vector<std::uint32_t> generation;
+    std::vector<std::uint32_t> free_rooms, room_generation;
+    std::vector<std::uint32_t> free_parties, party_generation;
+  };
+  struct LiveParty {
+    PartyId id;
+    std::uint64_t owner;   // RoomId or the supervised call
+    RoomId room;
+    std::uint16_t pair;
+    bool confirmed = false;  // the worker reported it added
+  };
+  struct LiveRoom {
+    RoomId id;
+    SessionId supervised = 0;
+    bool confirmed = false;
   };
   struct Live {
     SessionId id;
@@ -153,6 +243,7 @@ class MediaSessions {
     // Every prompt sent to the session's worker: alive until it deleted the
     // session (the worker holds raw pointers and must never free).
     std::vector<std::shared_ptr<const ivr::EncodedPrompt>> prompts = {};
+    PartyId supervisor = 0;   // while supervised
   };
   struct Retiring {
     SessionId id;
@@ -163,10 +254,24 @@ class MediaSessions {
   // A command that names only the session.
   Status session_command(SessionId id, Command::Kind kind);
   Live* find(SessionId id);
+  LiveRoom* find_room(RoomId id);
+  LiveParty* find_party(PartyId id);
+  // Reserves a room slot / a party slot and port pair on `worker`.
+  Result<RoomId> reserve_room(std::uint32_t worker);
+  Result<LiveParty> reserve_party(std::uint32_t worker, std::uint64_t owner, RoomId room);
+  void release_room(RoomId id);
+  void release_party(PartyId id);
+  LegSetup party_setup(const LiveParty& p, const LegRequest& r) const;
+  // A failure polled from a worker for a room or party not yet confirmed:
+  // nothing of it exists there, so its resources come back.
+  void on_mix_failure(const Event& e);
 
   Dataplane& dp_;
   std::vector<WorkerPorts> ports_;
   std::vector<Live> live_;
+  std::vector<LiveRoom> rooms_;
+  std::vector<LiveParty> parties_;
+  std::uint32_t next_room_worker_ = 0;
   std::vector<Retiring> retiring_;   // removed, deletion not yet confirmed, with prompts
   std::uint32_t next_playback_id_ = 1;
   std::uint32_t next_worker_ = 0;

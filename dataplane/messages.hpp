@@ -6,10 +6,12 @@
 
 #include <cstdint>
 
+#include "dataplane/media/mixer.hpp"
 #include "dataplane/packet.hpp"
 #include "dataplane/session/leg.hpp"
 #include "dataplane/session/leg_media.hpp"
 #include "dataplane/session/leg_playback.hpp"
+#include "dataplane/session/mix_party.hpp"
 #include "dataplane/session/session_recording.hpp"
 
 namespace sb::dataplane {
@@ -19,6 +21,18 @@ namespace sb::dataplane {
 using SessionId = std::uint64_t;
 inline constexpr std::uint32_t session_worker(SessionId id) { return static_cast<std::uint32_t>(id >> 56); }
 inline constexpr std::uint32_t session_slot(SessionId id) { return static_cast<std::uint32_t>(id); }
+
+// Mix rooms and their parties are named by ids of the same layout, with a
+// flag in the slot field so that no room or party id can ever match a
+// session slot (session slots stay below 2^30).
+using RoomId = std::uint64_t;
+using PartyId = std::uint64_t;
+inline constexpr std::uint32_t kRoomIdFlag = 0x80000000u;
+inline constexpr std::uint32_t kPartyIdFlag = 0x40000000u;
+inline constexpr bool is_room_id(std::uint64_t id) { return (session_slot(id) & kRoomIdFlag) != 0; }
+inline constexpr bool is_party_id(std::uint64_t id) { return (session_slot(id) & (kRoomIdFlag | kPartyIdFlag)) == kPartyIdFlag; }
+inline constexpr std::uint32_t room_slot(RoomId id) { return session_slot(id) & ~kRoomIdFlag; }
+inline constexpr std::uint32_t party_slot(PartyId id) { return session_slot(id) & ~kPartyIdFlag; }
 
 // Which worker owns a media port: pairs (RTP, RTCP) share an owner, and
 // consecutive pairs go round the workers. The control plane allocates by
@@ -41,6 +55,15 @@ struct LegSetup {
   LegMediaSetup media;                 // in-band DTMF detection / DTMF suppression
 };
 
+// What a mix command needs beyond the party's LegSetup (legs[0]).
+struct MixSetup {
+  RoomId room = 0;                 // the room (for supervision: the one reserved for the call)
+  int sample_rate = 8000;          // kCreateRoom / kAddSupervisor: 8000 or 16000
+  MixCodec party;                  // the joining party's (or supervisor's) codec
+  MixCodec call[2];                // kAddSupervisor: the call legs' codecs
+  media::SupervisorMode mode = media::SupervisorMode::kListen;
+};
+
 struct Command {
   enum Kind : std::uint8_t {
     kCreateSession,   // legs[0] and legs[1]
@@ -54,6 +77,14 @@ struct Command {
     kStopRecording,
     kPlay,            // `playback` to legs[leg] (replaces one that is playing)
     kStopPlayback,    // on `leg`
+    // Mixing (`mix`); rooms and parties are named by RoomId / PartyId.
+    kCreateRoom,          // mix.room at mix.sample_rate
+    kDeleteRoom,          // mix.room, with every party in it
+    kAddParty,            // `party` joins mix.room on legs[0] with mix.party
+    kRemoveParty,         // `party` leaves mix.room
+    kAddSupervisor,       // `party` supervises `session` (mix: room, rates, codecs, mode)
+    kSetSupervisorMode,   // mix.mode on `session`
+    kRemoveSupervisor,    // `session` goes back to relaying
   };
   Kind kind = kCreateSession;
   std::uint8_t leg = 0;
@@ -61,6 +92,8 @@ struct Command {
   LegSetup legs[2];
   RecordingSetup recording;
   PlaybackSetup playback;
+  PartyId party = 0;
+  MixSetup mix;
 };
 
 struct LegStats {
@@ -71,6 +104,11 @@ struct LegStats {
   Endpoint accepted;
 };
 
+// Rooms and parties report through the session kinds: kSessionCreated /
+// kSessionDeleted with `session` = a RoomId (room made / gone) or a PartyId
+// (party joined / left, `owner` = its room or supervised call); a party's
+// leg events (first packet, DTMF, timeout) name the PartyId as session
+// with leg 0; kCommandFailed names the id the command named.
 struct Event {
   enum Kind : std::uint8_t {
     kSessionCreated,
@@ -96,6 +134,7 @@ struct Event {
   std::uint32_t playback_id = 0;
   PlaybackEnd playback_end = PlaybackEnd::kFinished;
   char error[64] = {};
+  std::uint64_t owner = 0;   // party events: the RoomId, or the supervised call's SessionId
 };
 
 }  // namespace sb::dataplane

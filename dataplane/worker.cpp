@@ -10,10 +10,15 @@
 namespace sb::dataplane {
 
 namespace {
-constexpr std::uint32_t kRtcpPortFlag = 0x80000000u;
 // How often a leg with RFC 4733 events but no media timeout is checked for
 // a digit whose End packets were all lost.
 constexpr std::int64_t kDtmfPollNs = 250'000'000;
+
+// Legs in the table: two per session slot, then one per party slot (an
+// even count, so the prefetch of leg x ^ 1 never leaves the table).
+std::size_t total_legs(const WorkerConfig& cfg) {
+  return static_cast<std::size_t>(cfg.max_sessions) * 2 + ((static_cast<std::size_t>(cfg.max_parties) + 1) & ~std::size_t{1});
+}
 }  // namespace
 
 Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& commands, SpscRing<Event>& events,
@@ -24,18 +29,32 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       events_(events),
       counters_(counters),
       clock_(clock),
-      legs_(static_cast<std::size_t>(cfg.max_sessions) * 2),
-      media_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      legs_(total_legs(cfg)),
+      media_(total_legs(cfg)),
       recordings_(cfg.max_sessions),
-      playback_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      playback_(total_legs(cfg)),
       slot_ids_(cfg.max_sessions, 0),
+      rooms_(cfg.max_rooms),
+      room_ids_(cfg.max_rooms, 0),
+      party_ids_(cfg.max_parties, 0),
+      parties_(total_legs(cfg)),
+      supervision_(cfg.max_sessions, 0),
       port_map_(65536, 0),
-      timers_(static_cast<std::size_t>(cfg.max_sessions) * 2),
+      timers_(total_legs(cfg)),
       rx_(cfg.burst),
       tx_(cfg.burst),
       dropped_(cfg.burst),
       ssrc_seed_(0x9e3779b9u * (cfg.index + 1) ^ static_cast<std::uint32_t>(clock.wall_now().count())) {
-  playing_legs_.reserve(static_cast<std::size_t>(cfg.max_sessions) * 2);
+  playing_legs_.reserve(total_legs(cfg));
+  ticking_rooms_.reserve(cfg.max_rooms);
+}
+
+std::uint32_t Worker::next_ssrc() noexcept {
+  // xorshift: distinct, unpredictable-enough SSRCs without a syscall.
+  ssrc_seed_ ^= ssrc_seed_ << 13;
+  ssrc_seed_ ^= ssrc_seed_ >> 17;
+  ssrc_seed_ ^= ssrc_seed_ << 5;
+  return ssrc_seed_;
 }
 
 void Worker::run(const std::atomic<bool>& stop) {
@@ -82,6 +101,7 @@ std::size_t Worker::poll_once() {
   timers_.advance(now, [this, now](std::uint32_t id) { on_timer(id, now); });
   for (std::uint32_t slot : recording_slots_) recordings_[slot]->tick(now);
   if (!playing_legs_.empty()) run_playbacks(now);
+  if (!ticking_rooms_.empty()) run_rooms(now);
   if (cfg_.stats_interval_ns > 0 && now >= next_stats_pass_ns_) stats_pass(now);
   return n;
 }
@@ -114,6 +134,7 @@ std::size_t Worker::process_burst(Packet* pkts, std::size_t n, Packet* tx, std::
       }
     }
     bytes += pkts[i].len;
+    // kDrop and kConsumed both release the buffer; only drops were counted.
     if (handle_packet(pkts[i], now_ns) == Action::kForward)
       tx[m++] = pkts[i];
     else
@@ -140,7 +161,8 @@ void Worker::flush_tallies() noexcept {
   }
   if (relayed_rtp_) counters_.add(cfg_.index, kRtpRelayed, relayed_rtp_);
   if (relayed_rtcp_) counters_.add(cfg_.index, kRtcpRelayed, relayed_rtcp_);
-  relayed_rtp_ = relayed_rtcp_ = 0;
+  if (mixed_in_) counters_.add(cfg_.index, kMixedIn, mixed_in_);
+  relayed_rtp_ = relayed_rtcp_ = mixed_in_ = 0;
 }
 
 Worker::Action Worker::handle_packet(Packet& p, std::int64_t now_ns) noexcept {
@@ -209,6 +231,8 @@ Worker::Action Worker::handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noex
     recordings_[(&leg - legs_.data()) / 2]->on_audio(
         leg.index, h.payload_type, std::span<const std::uint8_t>(p.data + h.header_size, h.payload_size),
         *media_scratch_);
+  // A terminated leg: its audio goes to its room, nothing is relayed.
+  if (SB_UNLIKELY(leg.room != 0)) return mix_in(leg, h, p, now_ns);
   if (SB_UNLIKELY(leg.mode == LegMode::kInactive || leg.mode == LegMode::kSendOnly)) {
     drop(DropReason::kLegInactive);
     return Action::kDrop;
@@ -309,6 +333,9 @@ Worker::Action Worker::handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noe
     drop(DropReason::kLegInactive);
     return Action::kDrop;
   }
+  // A mixed leg's reports are about streams that end here: kept (RTT
+  // above), not forwarded.
+  if (leg.room != 0) return Action::kConsumed;
   Leg& out = legs_[leg.peer];
   if (SB_UNLIKELY(!out.has_destination())) {
     drop(DropReason::kNoDestination);
@@ -338,7 +365,10 @@ void Worker::emit(const Event& e) noexcept {
 void Worker::fail(const Command& c, const char* why) noexcept {
   Event e;
   e.kind = Event::kCommandFailed;
-  e.session = c.session;
+  // A supervisor that could not be added is named by its PartyId, with
+  // the call as owner; every other command names what it named.
+  e.session = c.kind == Command::kAddSupervisor ? c.party : c.session;
+  e.owner = c.kind == Command::kAddSupervisor ? c.session : c.kind == Command::kAddParty ? c.mix.room : 0;
   e.leg = c.leg;
   e.time_ns = clock_.now().count();
   std::snprintf(e.error, sizeof e.error, "%s", why);
@@ -351,6 +381,7 @@ Event Worker::leg_event(Event::Kind kind, const Leg& leg, std::int64_t now_ns) c
   e.session = leg.session_id;
   e.leg = leg.index;
   e.time_ns = now_ns;
+  e.owner = leg.owner;
   return e;
 }
 
@@ -431,6 +462,13 @@ void Worker::execute(const Command& c) noexcept {
       if (legs_[index].playing) end_playback(index, PlaybackEnd::kStopped, 0, clock_.now().count());
       break;
     }
+    case Command::kCreateRoom:
+    case Command::kDeleteRoom:
+    case Command::kAddParty:
+    case Command::kRemoveParty:
+    case Command::kAddSupervisor:
+    case Command::kSetSupervisorMode:
+    case Command::kRemoveSupervisor: mix_command(c); break;
     case Command::kRequestStats: {
       if (!session_matches(c.session)) return fail(c, "no such session");
       const std::int64_t now = clock_.now().count();
@@ -481,11 +519,8 @@ void Worker::create_session(const Command& c) noexcept {
     leg.peer = 2 * slot + (1 - k);
     leg.local_port = c.legs[k].local_port;
     leg.local_rtcp_port = c.legs[k].local_rtcp_port;
-    // xorshift: distinct, unpredictable-enough SSRCs without a syscall.
-    ssrc_seed_ ^= ssrc_seed_ << 13;
-    ssrc_seed_ ^= ssrc_seed_ >> 17;
-    ssrc_seed_ ^= ssrc_seed_ << 5;
-    leg.out.ssrc = c.legs[k].output_ssrc ? c.legs[k].output_ssrc : ssrc_seed_;
+    const std::uint32_t ssrc = next_ssrc();
+    leg.out.ssrc = c.legs[k].output_ssrc ? c.legs[k].output_ssrc : ssrc;
     // Checked before any port was opened (below the loop would be too late).
     (void)setup_leg(leg, c.legs[k], now);
     port_map_[leg.local_port] = 2 * slot + k + 1;
@@ -494,7 +529,7 @@ void Worker::create_session(const Command& c) noexcept {
   slot_ids_[slot] = c.session;
   ++active_sessions_;
   counters_.set(cfg_.index, kActiveSessions, active_sessions_);
-  counters_.set(cfg_.index, kActiveLegs, active_sessions_ * 2);
+  update_leg_gauge();
   Event e;
   e.kind = Event::kSessionCreated;
   e.session = c.session;
@@ -554,29 +589,32 @@ void Worker::delete_session(const Command& c) noexcept {
   if (!session_matches(c.session)) return fail(c, "no such session");
   const std::uint32_t slot = session_slot(c.session);
   end_recording(slot, clock_.now().count());
-  for (std::uint32_t k = 0; k < 2; ++k) {
-    Leg& leg = legs_[2 * slot + k];
-    if (leg.playing) end_playback(2 * slot + k, PlaybackEnd::kEnded, 0, clock_.now().count());
-    timers_.cancel(2 * slot + k);
-    media_[2 * slot + k].reset();
-    playback_[2 * slot + k].reset();
-    port_map_[leg.local_port] = 0;
-    io_.close_port(leg.local_port);
-    if (leg.local_rtcp_port) {
-      port_map_[leg.local_rtcp_port] = 0;
-      io_.close_port(leg.local_rtcp_port);
-    }
-    leg.reset();
-  }
+  end_supervision(slot, clock_.now().count());
+  for (std::uint32_t k = 0; k < 2; ++k) close_leg(2 * slot + k, clock_.now().count());
   slot_ids_[slot] = 0;
   --active_sessions_;
   counters_.set(cfg_.index, kActiveSessions, active_sessions_);
-  counters_.set(cfg_.index, kActiveLegs, active_sessions_ * 2);
+  update_leg_gauge();
   Event e;
   e.kind = Event::kSessionDeleted;
   e.session = c.session;
   e.time_ns = clock_.now().count();
   emit(e);
+}
+
+void Worker::close_leg(std::uint32_t index, std::int64_t now_ns) noexcept {
+  Leg& leg = legs_[index];
+  if (leg.playing) end_playback(index, PlaybackEnd::kEnded, 0, now_ns);
+  timers_.cancel(index);
+  media_[index].reset();
+  playback_[index].reset();
+  port_map_[leg.local_port] = 0;
+  io_.close_port(leg.local_port);
+  if (leg.local_rtcp_port) {
+    port_map_[leg.local_rtcp_port] = 0;
+    io_.close_port(leg.local_rtcp_port);
+  }
+  leg.reset();
 }
 
 void Worker::on_timer(std::uint32_t index, std::int64_t now_ns) noexcept {
@@ -613,12 +651,9 @@ void Worker::play(const Command& c) noexcept {
   const std::int64_t now = clock_.now().count();
   if (leg.playing) end_playback(index, PlaybackEnd::kReplaced, 0, now);
   // A control command: the playback state is allocated here, once per play.
-  ssrc_seed_ ^= ssrc_seed_ << 13;
-  ssrc_seed_ ^= ssrc_seed_ >> 17;
-  ssrc_seed_ ^= ssrc_seed_ << 5;
   // Its own input SSRC, so the leg's output stream re-bases on the switch
   // from the far end's audio to the prompt and back (continuity).
-  playback_[index] = std::make_unique<LegPlayback>(c.playback, leg.out.clock_rate, ssrc_seed_, now);
+  playback_[index] = std::make_unique<LegPlayback>(c.playback, leg.out.clock_rate, next_ssrc(), now);
   leg.playing = true;
   playing_legs_.push_back(index);
 }
@@ -644,17 +679,44 @@ void Worker::end_playback(std::uint32_t index, PlaybackEnd why, char digit, std:
   }
 }
 
+void Worker::flush_outgoing(Outgoing& o) noexcept {
+  if (o.queued == 0) return;
+  const std::size_t ok = io_.tx_burst(tx_.data(), o.queued);
+  if (ok < o.queued) drop_tally_[static_cast<std::size_t>(DropReason::kTxFailed)] += o.queued - ok;
+  for (std::size_t k = 0; k < ok; ++k) o.bytes += tx_[k].len;
+  o.sent += ok;
+  o.queued = 0;
+}
+
+void Worker::send_media(Leg& leg, std::uint8_t payload_type, bool marker, std::uint32_t source_ssrc,
+                        std::uint16_t seq_in, std::uint32_t ts_in, std::span<const std::uint8_t> payload,
+                        std::int64_t now_ns, Outgoing& o) noexcept {
+  Packet& p = tx_[o.queued];
+  if (!io_.alloc(p)) {
+    drop(DropReason::kTxFailed);
+    return;
+  }
+  if (p.capacity < rtp::kRtpFixedHeader + payload.size()) {
+    io_.release(&p, 1);
+    drop(DropReason::kTxFailed);
+    return;
+  }
+  std::uint16_t seq;
+  std::uint32_t ts;
+  leg.out.map(source_ssrc, seq_in, ts_in, now_ns, seq, ts);
+  const std::size_t h = rtp::write_rtp_header(p.data, marker, payload_type, seq, ts, leg.out.ssrc);
+  std::memcpy(p.data + h, payload.data(), payload.size());
+  p.len = static_cast<std::uint16_t>(h + payload.size());
+  p.dirty = Packet::kAnything;
+  p.dst = leg.accepted;
+  p.local_port = leg.local_port;
+  ++leg.out.packets;
+  leg.out.octets += payload.size();
+  if (++o.queued == tx_.size()) flush_outgoing(o);
+}
+
 std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
-  std::size_t queued = 0, sent = 0;
-  std::uint64_t sent_bytes = 0;
-  auto flush = [&] {
-    if (queued == 0) return;
-    const std::size_t ok = io_.tx_burst(tx_.data(), queued);
-    if (ok < queued) drop_tally_[static_cast<std::size_t>(DropReason::kTxFailed)] += queued - ok;
-    for (std::size_t k = 0; k < ok; ++k) sent_bytes += tx_[k].len;
-    sent += ok;
-    queued = 0;
-  };
+  Outgoing o;
   for (std::size_t i = 0; i < playing_legs_.size();) {
     const std::uint32_t index = playing_legs_[i];
     Leg& leg = legs_[index];
@@ -664,28 +726,7 @@ std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
       // Nowhere to send yet (the far end's address is not known): the
       // prompt still runs on time, so it ends when it would have.
       if (!leg.has_destination() || leg.mode == LegMode::kInactive || leg.mode == LegMode::kRecvOnly) continue;
-      Packet& p = tx_[queued];
-      if (!io_.alloc(p)) {
-        drop(DropReason::kTxFailed);
-        continue;
-      }
-      if (p.capacity < rtp::kRtpFixedHeader + f.payload.size()) {
-        io_.release(&p, 1);
-        drop(DropReason::kTxFailed);
-        continue;
-      }
-      std::uint16_t seq;
-      std::uint32_t ts;
-      leg.out.map(f.source_ssrc, f.sequence, f.timestamp, now_ns, seq, ts);
-      const std::size_t h = rtp::write_rtp_header(p.data, f.marker, pb.setup().payload_type, seq, ts, leg.out.ssrc);
-      std::memcpy(p.data + h, f.payload.data(), f.payload.size());
-      p.len = static_cast<std::uint16_t>(h + f.payload.size());
-      p.dirty = Packet::kAnything;
-      p.dst = leg.accepted;
-      p.local_port = leg.local_port;
-      ++leg.out.packets;
-      leg.out.octets += f.payload.size();
-      if (++queued == tx_.size()) flush();
+      send_media(leg, pb.setup().payload_type, f.marker, f.source_ssrc, f.sequence, f.timestamp, f.payload, now_ns, o);
     }
     if (pb.finished()) {
       end_playback(index, PlaybackEnd::kFinished, 0, now_ns);  // swaps the last leg into i
@@ -693,14 +734,14 @@ std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
       ++i;
     }
   }
-  flush();
-  if (sent) {
-    counters_.add(cfg_.index, kTxPackets, sent);
-    counters_.add(cfg_.index, kTxBytes, sent_bytes);
-    counters_.add(cfg_.index, kPlaybackPackets, sent);
+  flush_outgoing(o);
+  if (o.sent) {
+    counters_.add(cfg_.index, kTxPackets, o.sent);
+    counters_.add(cfg_.index, kTxBytes, o.bytes);
+    counters_.add(cfg_.index, kPlaybackPackets, o.sent);
   }
   flush_tallies();
-  return sent;
+  return o.sent;
 }
 
 // ---- stats pass ---------------------------------------------------------------

@@ -3,9 +3,14 @@
 // timer wheel, its packet I/O and its row of counters.
 //
 // Loop: execute pending commands (a few per iteration) -> receive a burst
-// -> relay each packet (validate, latch, account, rewrite, address) -> send
-// the burst -> expire timers -> if nothing arrived, idle briefly (socket
-// backend) or spin (DPDK, busy_poll). Nothing on the packet path allocates,
+// -> relay each packet (validate, latch, account, rewrite, address), or
+// take it into a mix room's jitter buffer for a terminated leg -> send the
+// burst -> expire timers -> play prompts and mix rooms that are due (20 ms
+// ticks of the worker's clock) -> if nothing arrived, idle briefly (socket
+// backend) or spin (DPDK, busy_poll).
+//
+// Legs: two per session slot (2k, 2k+1), then one per party slot (conference
+// parties and supervisors), at 2 * max_sessions + p. Nothing on the packet path allocates,
 // locks, logs, throws or makes a system call of its own; the backend makes
 // one per burst.
 #pragma once
@@ -13,22 +18,30 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/queues.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/io/packet_io.hpp"
+#include "dataplane/media/mixer.hpp"
 #include "dataplane/messages.hpp"
 #include "dataplane/rtp/rtp.hpp"
 #include "dataplane/session/leg.hpp"
+#include "dataplane/session/mix_party.hpp"
 #include "dataplane/timer_wheel.hpp"
 
 namespace sb::dataplane {
 
+// Port-map entries: leg index + 1, this bit set for the leg's RTCP port.
+inline constexpr std::uint32_t kRtcpPortFlag = 0x80000000u;
+
 struct WorkerConfig {
   std::uint32_t index = 0;            // worker number, counter row
   std::uint32_t max_sessions = 4096;  // slots; two legs each
+  std::uint32_t max_rooms = 64;       // mix rooms (conferences and supervised calls)
+  std::uint32_t max_parties = 256;    // party legs (conference parties, supervisors); even
   std::size_t burst = 64;
   bool busy_poll = false;             // spin instead of idling in epoll
   std::int64_t idle_ns = 1'000'000;   // socket backend: epoll wait when idle
@@ -60,7 +73,8 @@ class Worker {
   static constexpr std::size_t leg_state_bytes() noexcept { return sizeof(Leg); }
 
  private:
-  enum class Action : std::uint8_t { kForward, kDrop };
+  // kConsumed: taken in (a mix room's jitter buffer), released, not a drop.
+  enum class Action : std::uint8_t { kForward, kDrop, kConsumed };
   Action handle_packet(Packet& p, std::int64_t now_ns) noexcept;
   Action handle_rtp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept;
   Action handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noexcept;
@@ -71,6 +85,8 @@ class Worker {
   void create_session(const Command& c) noexcept;
   void update_leg(const Command& c) noexcept;
   void delete_session(const Command& c) noexcept;
+  // Ends a leg's playback, timer and media work, closes its ports, resets it.
+  void close_leg(std::uint32_t index, std::int64_t now_ns) noexcept;
   void recording_command(const Command& c) noexcept;
   void end_recording(std::uint32_t slot, std::int64_t now_ns) noexcept;
   void emit(const Event& e) noexcept;
@@ -92,6 +108,50 @@ class Worker {
   void sample_leg(Leg& leg, std::int64_t now_ns) noexcept;
   bool session_matches(SessionId id) const noexcept;
 
+  // Packets the worker makes itself (prompt frames, mixes), sent in bursts
+  // through tx_.
+  struct Outgoing {
+    std::size_t queued = 0, sent = 0;
+    std::uint64_t bytes = 0;
+  };
+  void send_media(Leg& leg, std::uint8_t payload_type, bool marker, std::uint32_t source_ssrc, std::uint16_t seq,
+                  std::uint32_t ts, std::span<const std::uint8_t> payload, std::int64_t now_ns, Outgoing& o) noexcept;
+  void flush_outgoing(Outgoing& o) noexcept;
+
+  // ---- mixing (worker_mixing.cpp) ----
+  struct Room {
+    explicit Room(int rate) : mix(rate) {}
+    media::MixRoom mix;
+    std::uint64_t id = 0;                  // RoomId (a supervised call's room: still its RoomId)
+    SessionId supervised = 0;              // the call it supervises (0: a conference)
+    std::uint32_t legs[media::MixRoom::kMaxParties] = {};  // leg index per mix slot
+    std::int64_t next_tick_ns = 0;
+    int caller = -1, agent = -1, supervisor = -1;          // supervision: mix slots
+    media::SupervisorMode mode = media::SupervisorMode::kListen;
+  };
+  std::uint32_t party_leg(std::uint32_t party_slot) const noexcept { return 2 * cfg_.max_sessions + party_slot; }
+  Action mix_in(Leg& leg, const rtp::RtpHeader& h, const Packet& p, std::int64_t now_ns) noexcept;
+  void mix_command(const Command& c) noexcept;
+  void create_room(const Command& c) noexcept;
+  void delete_room(const Command& c) noexcept;
+  void add_party(const Command& c) noexcept;
+  void add_supervisor(const Command& c) noexcept;
+  // Opens the party leg's ports (legs[0] of the command) and makes it mix
+  // slot `mix_slot` of the room. Returns why not (nothing changed), or null.
+  const char* open_party_leg(const Command& c, std::uint32_t party_slot, std::uint32_t room_slot, int mix_slot,
+                             std::unique_ptr<MixParty> party, std::int64_t now_ns) noexcept;
+  void update_leg_gauge() noexcept;
+  void close_party_leg(std::uint32_t leg_index, std::int64_t now_ns) noexcept;
+  // Takes a call leg (or any leg) in or out of a room.
+  void join_room(std::uint32_t leg_index, std::uint32_t room_slot, int mix_slot, std::unique_ptr<MixParty> party) noexcept;
+  void leave_room(std::uint32_t leg_index) noexcept;
+  void end_room(std::uint32_t room_slot, std::int64_t now_ns) noexcept;
+  void end_supervision(std::uint32_t session_slot, std::int64_t now_ns) noexcept;
+  bool room_matches(RoomId id) const noexcept;
+  std::uint32_t next_ssrc() noexcept;
+  void run_rooms(std::int64_t now_ns) noexcept;
+  void mix_tick(Room& room, std::int64_t now_ns, Outgoing& o) noexcept;
+
   WorkerConfig cfg_;
   PacketIo& io_;
   SpscRing<Command>& commands_;
@@ -110,13 +170,24 @@ class Worker {
   std::vector<std::unique_ptr<LegPlayback>> playback_;
   std::vector<std::uint32_t> playing_legs_;
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
+  // Mix rooms per room slot (allocated by the create command), the slots
+  // ticking now (reserved: never grows), the id in each room and party
+  // slot, and each mixed leg's audio state (per leg index).
+  std::vector<std::unique_ptr<Room>> rooms_;
+  std::vector<std::uint32_t> ticking_rooms_;
+  std::vector<std::uint64_t> room_ids_;
+  std::vector<std::uint64_t> party_ids_;
+  std::vector<std::unique_ptr<MixParty>> parties_;
+  // Per session slot: the supervising room slot + 1 (0: not supervised).
+  std::vector<std::uint32_t> supervision_;
   // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.
   std::vector<std::uint32_t> port_map_;
   TimerWheel timers_;
   std::size_t active_sessions_ = 0;
+  std::size_t active_parties_ = 0;
   std::vector<Packet> rx_, tx_, dropped_;
   std::uint64_t drop_tally_[static_cast<std::size_t>(DropReason::kCount)] = {};
-  std::uint64_t relayed_rtp_ = 0, relayed_rtcp_ = 0, rx_bytes_ = 0;
+  std::uint64_t relayed_rtp_ = 0, relayed_rtcp_ = 0, rx_bytes_ = 0, mixed_in_ = 0;
   std::uint32_t ssrc_seed_;
   std::uint32_t stats_cursor_ = 0;        // next session slot of the pass
   std::size_t loop_commands_ = 0;         // commands the last poll_once() executed

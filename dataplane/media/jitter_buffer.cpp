@@ -95,8 +95,11 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
     } else if (d < 0) {
       // Its time has passed (it was concealed): the delay is too short.
       ++stats_.late;
-      const Nanos lateness = arrival - due_time(ts);
-      if (lateness > Nanos{0}) delay_ = std::min(opt_.max_delay, delay_ + lateness + ts_to_time(frame_ts_ / 2));
+      // Even one arriving exactly at its due time was too late: its slot
+      // was concealed by a pop at that same instant. So the delay grows by
+      // the lateness (possibly zero) plus half a frame.
+      const Nanos lateness = std::max(Nanos{0}, arrival - due_time(ts));
+      delay_ = std::min(opt_.max_delay, delay_ + lateness + ts_to_time(frame_ts_ / 2));
       stats_.current_delay = delay_;
       update_jitter(ts, arrival);
       last_ts_ = ts;

@@ -90,6 +90,8 @@ struct Leg {
   bool media = false;                // has a LegMedia (in-band DTMF, suppression)
   bool recorded = false;             // its session is being recorded
   bool playing = false;              // a prompt plays to it (relay towards it is dropped)
+  std::int8_t party = -1;            // its slot in the mix room while terminated and mixed
+  std::uint16_t room = 0;            // room slot + 1 while mixed (0: relayed)
 
   // Addressing.
   Endpoint accepted;                 // media is taken from and sent to here
@@ -123,6 +125,8 @@ struct Leg {
   std::int64_t reported_expected = 0;
   std::int64_t reported_lost = 0;
   ivr::Rfc4733Receiver dtmf;
+  // A party leg: the room or supervised call it belongs to (for events).
+  std::uint64_t owner = 0;
 
   void reset() noexcept { *this = Leg{}; }
 

@@ -1,0 +1,135 @@
+#include "dataplane/session/mix_party.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sb::dataplane {
+
+namespace {
+// speexdsp's VoIP quality: the same choice as the other media paths.
+constexpr int kResampleQuality = 3;
+}  // namespace
+
+Result<std::unique_ptr<MixParty>> MixParty::create(const MixCodec& codec, int room_rate, std::uint32_t source_ssrc) {
+  if (room_rate != 8000 && room_rate != 16000) return invalid_argument("a mix room runs at 8000 or 16000 Hz");
+  codecs::CodecParams params;
+  params.sample_rate = codec.sample_rate;
+  params.ptime_ms = 20;
+  auto decoder = codecs::Decoder::create(codec.codec, params);
+  if (!decoder) return decoder.status();
+  auto encoder = codecs::Encoder::create(codec.codec, params);
+  if (!encoder) return encoder.status();
+  media::JitterBufferOptions jb;
+  jb.clock_rate = decoder->codec().rtp_clock_rate;
+  jb.slots = 32;  // 640 ms of 20 ms packets
+  jb.max_payload = codec.codec == codecs::CodecId::kOpus ? codecs::kMaxPayloadBytes : 480;  // G.7xx: 60 ms
+  std::unique_ptr<MixParty> p(
+      new MixParty(codec, room_rate, source_ssrc, std::move(*decoder), std::move(*encoder), jb));
+  const int rate = p->decoder_.params().sample_rate;
+  if (rate != room_rate) {
+    auto in = codecs::Resampler::create(rate, room_rate, kResampleQuality);
+    if (!in) return in.status();
+    p->to_room_.emplace(std::move(*in));
+    auto out = codecs::Resampler::create(room_rate, rate, kResampleQuality);
+    if (!out) return out.status();
+    p->from_room_.emplace(std::move(*out));
+  }
+  return p;
+}
+
+MixParty::MixParty(const MixCodec& codec, int room_rate, std::uint32_t source_ssrc, codecs::Decoder decoder,
+                   codecs::Encoder encoder, const media::JitterBufferOptions& jb)
+    : codec_(codec),
+      room_rate_(room_rate),
+      source_ssrc_(source_ssrc),
+      decoder_(std::move(decoder)),
+      encoder_(std::move(encoder)),
+      jitter_(jb),
+      payload_is_duration_(codec.codec != codecs::CodecId::kOpus),
+      timestamp_step_(static_cast<std::uint32_t>(decoder_.codec().rtp_clock_rate / 50)) {
+  // A random-looking start, as RFC 3550 asks of a new stream (the leg's
+  // OutputStream re-bases it anyway).
+  sequence_ = static_cast<std::uint16_t>(source_ssrc >> 16);
+  timestamp_ = source_ssrc * 2654435761u;
+}
+
+bool MixParty::on_packet(std::uint16_t seq, std::uint32_t timestamp, bool marker,
+                         std::span<const std::uint8_t> payload, std::int64_t now_ns) noexcept {
+  const auto duration = payload_is_duration_ ? static_cast<std::uint32_t>(payload.size()) : 0u;
+  return jitter_.push(seq, timestamp, marker, payload, Nanos{now_ns}, duration);
+}
+
+void MixParty::feed(std::span<const std::int16_t> pcm) noexcept {
+  if (to_room_) {
+    const int m = to_room_->process(pcm, resampled_);
+    pcm = std::span<const std::int16_t>(resampled_.data(), m > 0 ? static_cast<std::size_t>(m) : 0);
+  }
+  // Beyond four frames (a worker catching up after a stall) the oldest
+  // audio goes, so the party never drifts behind the room.
+  if (pcm.size() > in_.size()) pcm = pcm.last(in_.size());
+  if (in_fill_ + pcm.size() > in_.size()) {
+    const std::size_t excess = in_fill_ + pcm.size() - in_.size();
+    std::memmove(in_.data(), in_.data() + excess, (in_fill_ - excess) * sizeof(std::int16_t));
+    in_fill_ -= excess;
+    ++overruns_;
+  }
+  std::memcpy(in_.data() + in_fill_, pcm.data(), pcm.size() * sizeof(std::int16_t));
+  in_fill_ += pcm.size();
+}
+
+void MixParty::pull(std::int64_t now_ns, std::span<std::int16_t> frame) noexcept {
+  media::JitterBuffer::Frame f;
+  while (jitter_.pop(Nanos{now_ns}, f)) {
+    int n = -1;
+    if (f.kind == media::JitterBuffer::Frame::kPacket) {
+      n = decoder_.decode(f.payload, decoded_);
+      if (n < 0) ++decode_errors_;
+    }
+    if (n < 0) {
+      // Lost (or undecodable): the codec's concealment, as long as the gap.
+      n = decoder_.conceal(decoded_);
+      if (n < 0) continue;
+      const auto gap = static_cast<int>(static_cast<std::int64_t>(f.duration_ts) * decoder_.params().sample_rate /
+                                        decoder_.codec().rtp_clock_rate);
+      if (gap > 0 && gap < n) n = gap;
+      ++concealed_;
+    }
+    feed(std::span<const std::int16_t>(decoded_.data(), static_cast<std::size_t>(n)));
+  }
+  const std::size_t take = std::min(frame.size(), in_fill_);
+  std::memcpy(frame.data(), in_.data(), take * sizeof(std::int16_t));
+  std::fill(frame.begin() + static_cast<std::ptrdiff_t>(take), frame.end(), std::int16_t{0});
+  std::memmove(in_.data(), in_.data() + take, (in_fill_ - take) * sizeof(std::int16_t));
+  in_fill_ -= take;
+}
+
+int MixParty::encode(std::span<const std::int16_t> mix, std::span<Encoded, kMaxEncodedPerTick> out) noexcept {
+  std::span<const std::int16_t> pcm = mix;
+  if (from_room_) {
+    const int m = from_room_->process(mix, resampled_);
+    pcm = std::span<const std::int16_t>(resampled_.data(), m > 0 ? static_cast<std::size_t>(m) : 0);
+  }
+  pcm = pcm.first(std::min(pcm.size(), out_.size() - out_fill_));
+  std::memcpy(out_.data() + out_fill_, pcm.data(), pcm.size() * sizeof(std::int16_t));
+  out_fill_ += pcm.size();
+  const auto frame = static_cast<std::size_t>(encoder_.frame_samples());
+  int count = 0;
+  std::size_t used = 0;
+  while (out_fill_ - used >= frame && count < kMaxEncodedPerTick) {
+    auto& buf = payloads_[static_cast<std::size_t>(count)];
+    const int bytes = encoder_.encode(std::span<const std::int16_t>(out_.data() + used, frame), buf);
+    used += frame;
+    const std::uint32_t ts = timestamp_;
+    timestamp_ += timestamp_step_;
+    if (bytes <= 0) continue;  // DTX or an encoder error: nothing to send this frame
+    out[static_cast<std::size_t>(count)] = {std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(bytes)),
+                                            sequence_++, ts, !started_};
+    started_ = true;
+    ++count;
+  }
+  std::memmove(out_.data(), out_.data() + used, (out_fill_ - used) * sizeof(std::int16_t));
+  out_fill_ -= used;
+  return count;
+}
+
+}  // namespace sb::dataplane
