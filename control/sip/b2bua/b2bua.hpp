@@ -12,9 +12,11 @@
 // and the 200 carries our SDP answer; the 2xx is retransmitted until ACK.
 // CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
 // served in or out of the dialog as RFC 3261 says; REGISTER goes to the
-// registrar. Offers without SDP (late offer) are answered 488: the media
-// session needs the caller's address before we answer, and trunks send
-// early offers. REFER gets 501: call control has no transfer yet.
+// registrar. An INVITE without SDP (late offer) gets our offer in the 200
+// (one G.711 codec, so the media session can start before the answer);
+// the ACK's answer gives the caller's media address, and a missing or bad
+// one ends the call with BYE. REFER gets 501: call control has no transfer
+// yet.
 //
 // Agents: when the ACD offers a call to an agent with a live registration,
 // call control tells us (on_agent_offered) and we INVITE the phone with an
@@ -150,6 +152,11 @@ class B2bua final : public TransactionUser {
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void on_info(TransactionId id, const SipMessage& req, Session& s);
   void on_agent_response(TransactionId id, const SipMessage& resp, Session& s);
+  // Late offer: the caller's ACK carries the answer to the offer in our 200.
+  void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);
+  // The codec a late offer names: the first G.711 one we prefer; "" if none.
+  std::string late_offer_codec() const;
+  static std::string source_ip(const Peer& source);
   void respond(TransactionId id, int code, std::string_view reason,
                std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
                std::string_view to_tag = {}, bool dialog = false);

@@ -20,12 +20,16 @@ struct FakeCalls final : CallPort {
   std::vector<std::string> rejects;
   std::vector<std::pair<CallId, dataplane::Endpoint>> answers;
   std::vector<std::pair<int, bool>> updates;
+  std::vector<dataplane::Endpoint> updated_to;
   void start_call(std::uint64_t token, const calls::InboundCall& call) override { starts.push_back({token, call}); }
   void hangup(CallId call, const std::string& by) override { hangups.emplace_back(call, by); }
   void answer(CallId call, const std::string&, dataplane::Endpoint media) override { answers.emplace_back(call, media); }
   void reject_offer(CallId, const std::string& agent, const std::string& why) override { rejects.push_back(agent + ":" + why); }
   void digit(CallId call, char d) override { digits.emplace_back(call, d); }
-  void update_media(CallId, int leg, dataplane::Endpoint, bool hold) override { updates.emplace_back(leg, hold); }
+  void update_media(CallId, int leg, dataplane::Endpoint to, bool hold) override {
+    updates.emplace_back(leg, hold);
+    updated_to.push_back(to);
+  }
 };
 
 struct FakeWire final : WireSink {
@@ -138,8 +142,6 @@ TEST_F(B2buaTest, RefusesWhatItCannotServe) {
   in(request("INVITE", "sip:100@127.0.0.1", "x1", 1, "", "z9hG4bK-x1", kSdp), "10.1.2.3");
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 403"), std::string::npos);
   EXPECT_EQ(b2bua_->counters().acl_rejections.load(), 1u);
-  in(request("INVITE", "sip:100@127.0.0.1", "x2", 1, "", "z9hG4bK-x2"));  // late offer
-  EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 488"), std::string::npos);
   const std::string g729 = "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\n";
   in(request("INVITE", "sip:100@127.0.0.1", "x3", 1, "", "z9hG4bK-x3", g729));
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 488"), std::string::npos);
@@ -190,6 +192,97 @@ TEST_F(B2buaTest, CallControlRefusalIs503AndReinviteHolds) {
   // Call control ends the call (IVR hang-up): we BYE the caller.
   b2bua_->on_call_ended(11, "completed_in_ivr", "system");
   EXPECT_NE(wire_.last("BYE ").find("Call-ID: r2"), std::string::npos);
+}
+
+// Late offer (RFC 3261 §13.2.1): no SDP in the INVITE, our offer in the
+// 200, the caller's answer in the ACK.
+class LateOfferTest : public B2buaTest {
+ protected:
+  // INVITE without a body, call control starts call `id`: our 200's To-tag.
+  std::string offered_in_200(const std::string& call_id, CallId id) {
+    in(request("INVITE", "sip:200@127.0.0.1", call_id, 1, "", "z9hG4bK-inv-" + call_id));
+    EXPECT_EQ(calls_.starts.size(), 1u);
+    if (calls_.starts.empty()) return "";
+    // Until the answer: the discard port of the INVITE's source, and the
+    // one codec our offer will name.
+    const auto& start = calls_.starts.back().call;
+    EXPECT_EQ(start.caller_media, (dataplane::Endpoint{0x7f000001, 9}));
+    EXPECT_EQ(start.codec, codecs::CodecId::kPcmu);
+    EXPECT_EQ(start.payload_type, 0);
+    EXPECT_EQ(start.telephone_event_pt, 101);
+    b2bua_->on_call_started(calls_.starts.back().token, B2bua::Started{id, {0x7f000001, 30000}});
+    const std::string ok = wire_.last("SIP/2.0 200");
+    EXPECT_NE(ok.find("Content-Type: application/sdp"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("m=audio 30000 RTP/AVP 0 101\r\n"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("a=rtpmap:101 telephone-event/8000"), std::string::npos) << ok;
+    return tag_of(ok);
+  }
+  void ack(const std::string& call_id, const std::string& tag, const std::string& body) {
+    in(request("ACK", "sip:caller@127.0.0.1:5070", call_id, 1, tag, "z9hG4bK-ack-" + call_id, body));
+  }
+};
+
+TEST_F(LateOfferTest, TheAckAnswerGivesTheCallersMedia) {
+  const std::string tag = offered_in_200("l1", 41);
+  ASSERT_FALSE(tag.empty());
+  EXPECT_TRUE(calls_.updates.empty());
+  const std::string answer = "v=0\r\no=caller 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                             "m=audio 40002 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+  ack("l1", tag, answer);
+  ASSERT_EQ(calls_.updates.size(), 1u);
+  EXPECT_EQ(calls_.updates[0], std::make_pair(0, false));
+  EXPECT_EQ(calls_.updated_to[0], (dataplane::Endpoint{0x7f000001, 40002}));
+  EXPECT_TRUE(calls_.hangups.empty());
+  // The 2xx is no longer resent, and the dialog serves re-INVITEs with
+  // the negotiated codec.
+  const auto after_ack = wire_.sent.size();
+  clock_.advance(std::chrono::seconds(2));
+  b2bua_->on_tick(clock_.now());
+  EXPECT_EQ(wire_.sent.size(), after_ack);
+  std::string reoffer = kSdp;
+  reoffer.replace(reoffer.find("40000"), 5, "40010");
+  in(request("INVITE", "sip:switchboard@127.0.0.1", "l1", 2, tag, "z9hG4bK-l1re", reoffer));
+  EXPECT_NE(wire_.last("SIP/2.0 200").find("m=audio 30000 RTP/AVP 0 101"), std::string::npos) << wire_.last("SIP/2.0 200");
+  ASSERT_EQ(calls_.updated_to.size(), 2u);
+  EXPECT_EQ(calls_.updated_to[1].port, 40010);
+}
+
+TEST_F(LateOfferTest, AMissingOrBadAnswerEndsTheCallWithBye) {
+  const std::string answers[] = {
+      "",                                                      // no answer at all
+      "v=0\r\nnot sdp\r\n",                                   // unreadable
+      // PCMA was never offered.
+      "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40004 RTP/AVP 8\r\n",
+      // The stream declined.
+      "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n",
+  };
+  CallId id = 50;
+  for (const std::string& answer : answers) {
+    SCOPED_TRACE(answer);
+    calls_.starts.clear();
+    calls_.hangups.clear();
+    const std::string call_id = "lb" + std::to_string(id);
+    const std::string tag = offered_in_200(call_id, id);
+    ack(call_id, tag, answer);
+    EXPECT_NE(wire_.last("BYE sip:caller@127.0.0.1:5070").find("Call-ID: " + call_id), std::string::npos);
+    ASSERT_EQ(calls_.hangups.size(), 1u);
+    EXPECT_EQ(calls_.hangups[0], std::make_pair(id, std::string("bad-sdp-answer")));
+    EXPECT_TRUE(calls_.updates.empty());
+    b2bua_->on_call_ended(id, "abandoned", "bad-sdp-answer");
+    EXPECT_EQ(b2bua_->sessions(), 0u);
+    ++id;
+  }
+}
+
+TEST_F(B2buaTest, LateOfferNeedsAG711Codec) {
+  B2buaOptions o;
+  o.trunks = {{"local", {"127.0.0.0/8"}, "", ""}};
+  o.codecs = {"G722"};
+  B2bua g722_only(clock_, o, calls_, wire_);
+  g722_only.on_message(*OwnedMessage::parse(request("INVITE", "sip:100@127.0.0.1", "g1", 1, "", "z9hG4bK-g1")),
+                       Peer{"127.0.0.1", 5070, "UDP", false});
+  EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 488"), std::string::npos);
+  EXPECT_TRUE(calls_.starts.empty());
 }
 
 TEST_F(B2buaTest, RegisteredAgentIsRungAndAnswers) {
