@@ -1,4 +1,5 @@
 #include "control/calls/call_control.hpp"
+#include "control/calls/call_record.hpp"
 
 #include <arpa/inet.h>
 
@@ -70,40 +71,12 @@ std::string_view call_state_name(CallState s) noexcept {
     case CallState::kRinging: return "ringing";
     case CallState::kConnecting: return "connecting";
     case CallState::kTalking: return "talking";
+    case CallState::kCallbackWaiting: return "callback_waiting";
+    case CallState::kDialling: return "dialling";
     case CallState::kEnded: return "ended";
   }
   return "unknown";
 }
-
-struct CallControl::Call {
-  CallId id = 0;
-  CallState state = CallState::kIvr;
-  dataplane::SessionId session = 0;
-  std::uint16_t local_port = 0;        // leg 0, facing the caller
-  std::uint16_t agent_local_port = 0;  // leg 1, facing the agent
-  std::uint32_t local_ip = 0;
-  dataplane::Endpoint caller_media;
-  std::string caller_id;
-  codecs::CodecId codec = codecs::CodecId::kPcmu;
-  std::uint8_t payload_type = 0;
-  std::uint8_t telephone_event_pt = 101;
-  std::string ended_by = "system";   // who hung up, for the signalling layer
-  std::unique_ptr<ivr::menu::MenuSession> menu;
-  std::uint64_t menu_playback = 0;     // the menu's id of what plays now
-  std::uint32_t ivr_playback = 0;      // the dataplane's id of it
-  std::uint32_t whisper_playback = 0;
-  std::uint64_t timer_id = 0;          // the menu's armed timer
-  std::string queue;
-  std::optional<acd::AgentIndex> agent;
-  std::string agent_id;
-  dataplane::Endpoint agent_media;
-  std::optional<recording::RecordingId> recording;
-  std::string recording_name;          // file stem in the recordings directory
-  std::int64_t created_ms = 0, answered_ms = 0, ended_ms = 0;
-  std::string end_reason;
-  bool acd_knows = false;              // enqueued: the ACD publishes its end
-  nlohmann::json history = nlohmann::json::array();
-};
 
 CallControl::CallControl(config::ConfigStore& config, daemon::AcdSubsystem& acd, api::EventHub* events,
                          const Clock& clock)
@@ -138,7 +111,7 @@ void CallControl::set_state(Call& c, CallState s) {
     events_->publish("call.state", {{"call_id", c.id}, {"state", call_state_name(s)}});
 }
 
-Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSessions& ms) {
+Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSessions& ms, MediaReady media_ready) {
   if (!accepting_) {
     counters_.rejected.fetch_add(1, std::memory_order_relaxed);
     return unavailable("the daemon is draining: no new calls");
@@ -202,9 +175,23 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   }
   run_actions(call, actions, ms);
   if (call.state == CallState::kEnded) return failed_precondition("the call ended at once: " + call.end_reason);
-  return nlohmann::json{{"call_id", call.id},
-                        {"session", std::to_string(call.session)},
-                        {"media", dataplane::to_string({call.local_ip, call.local_port})}};
+  // The worker reports kSessionCreated from its next loop at the earliest,
+  // so the hand-off is armed before it can fire.
+  call.media_ready = std::move(media_ready);
+  return started_json(call);
+}
+
+nlohmann::json CallControl::started_json(const Call& c) const {
+  return nlohmann::json{{"call_id", c.id},
+                        {"session", std::to_string(c.session)},
+                        {"media", dataplane::to_string({c.local_ip, c.local_port})}};
+}
+
+void CallControl::media_ready(Call& c, Result<nlohmann::json> r) {
+  if (!c.media_ready) return;
+  auto ready = std::move(c.media_ready);
+  c.media_ready = nullptr;
+  ready(std::move(r));
 }
 
 std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::menu::PlayItem& item, codecs::CodecId codec) {
@@ -501,6 +488,9 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
     }
     case CallState::kQueued:
     case CallState::kRinging:
+    case CallState::kCallbackWaiting:
+    case CallState::kDialling:
+      // The ACD releases an agent reserved for a callback without a miss.
       acd_.submit(acd::Request::make(acd::Request::kAbandon, 0, c->id)) ? void() : note(*c, "acd_unreachable");
       finish(*c, "abandoned", ms);
       break;
@@ -517,6 +507,7 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
 
 void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) {
   if (c.state == CallState::kEnded) return;
+  media_ready(c, unavailable("the call ended (" + reason + ") before its media was ready"));
   if (c.recording) ms.stop_recording(c.session).ignore_error();
   ms.remove(c.session).ignore_error();
   by_session_.erase(c.session);
@@ -547,6 +538,9 @@ void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
   if (!c || c->state == CallState::kEnded) return;
   ivr::menu::Actions actions;
   switch (e.kind) {
+    case Event::kSessionCreated:
+      media_ready(*c, started_json(*c));
+      return;
     case Event::kPlaybackDone:
       if (e.leg == 0 && c->state == CallState::kIvr && e.playback_id == c->ivr_playback &&
           e.playback_end == dataplane::PlaybackEnd::kFinished) {
@@ -570,6 +564,11 @@ void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
       return;
     case Event::kCommandFailed:
       note(*c, "media_command_failed", {{"leg", e.leg}, {"error", std::string(e.error)}});
+      if (c->media_ready) {
+        // The worker could not open the ports: the call never had media.
+        media_ready(*c, unavailable("the media worker could not open the call's ports: " + std::string(e.error)));
+        finish(*c, "failed", ms);
+      }
       return;
     default:
       return;

@@ -109,15 +109,20 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     auto body = api::parse_new_call_request(req);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto b = std::get<api::NewCallBody>(body);
-    on_media_thread(std::move(respond), [this, b](dataplane::MediaSessions& ms) {
+    // Answered once the worker has opened the call's ports, so RTP the
+    // caller sends after the 201 is never lost (nor the first digits).
+    auto responder = std::make_shared<api::Responder>(std::move(respond));
+    const bool posted = dataplane_.post([this, b, responder](dataplane::MediaSessions& ms) {
       InboundCall in;
       in.caller_media = {b.media.ip, b.media.port};
       in.caller_id = b.caller;
       in.menu = b.menu;
-      auto r = control_.start_inbound(in, ms);
-      if (!r) return api::status_error_response(r.status());
-      return HttpResponse::json(201, *r);
+      auto r = control_.start_inbound(in, ms, [responder](Result<nlohmann::json> ready) {
+        (*responder)(ready ? HttpResponse::json(201, *ready) : api::status_error_response(ready.status()));
+      });
+      if (!r) (*responder)(api::status_error_response(r.status()));
     });
+    if (!posted) (*responder)(api::error_response(503, "unavailable", "call control is not running or is busy; retry"));
   }));
   SB_RETURN_IF_ERROR(router.add(Method::kGet, "/api/v1/calls", [this, on_media_thread](const HttpRequest&, api::Responder respond) {
     on_media_thread(std::move(respond), [this](dataplane::MediaSessions&) {

@@ -248,6 +248,34 @@ TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
   daemon_.reset();
 }
 
+// The 201 comes once the worker has opened the call's ports: a digit the
+// caller sends straight after it, before any prompt audio arrived, reaches
+// the IVR.
+TEST_F(CallsApi, MediaSentRightAfterThePlacedAnswerIsReceived) {
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    UdpPeer caller;
+    auto placed = call("POST", "/api/v1/calls",
+                       R"({"caller": "+15550003333", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
+    ASSERT_EQ(placed.status, 201) << placed.body;
+    const std::uint16_t caller_side = port_of(placed.json()["media"]);
+    const std::string call_path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
+    std::uint16_t seq = 1;
+    for (int k = 0; k < 4; ++k)
+      ASSERT_TRUE(caller.send_to(caller_side, rtp_packet(101, seq++, 16000, {1, static_cast<std::uint8_t>(k ? 0x8a : 0x0a), 0x03, 0x20})));
+    ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "ringing"; }, std::chrono::seconds(8)))
+        << call("GET", call_path).body;
+    bool digit_seen = false;
+    const auto shown = call("GET", call_path).json();
+    for (const auto& h : shown["history"])
+      if (h["event"] == "dtmf" && h["digit"] == "1") digit_seen = true;
+    EXPECT_TRUE(digit_seen) << call("GET", call_path).body;
+    ASSERT_EQ(call("POST", call_path + "/hangup", R"({"by": "caller"})").status, 200);
+    ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a1").json()["state"] == "ready"; }));
+  }
+}
+
 TEST_F(CallsApi, BadRequestsAndUnknownCalls) {
   EXPECT_EQ(call("POST", "/api/v1/calls", R"({"caller": "+1", "media": "127.0.0.1"})").status, 422);
   EXPECT_EQ(call("POST", "/api/v1/calls", R"({"media": "127.0.0.1:4000"})").status, 422);
