@@ -35,7 +35,8 @@ Peer dialog_destination(const std::vector<std::string>& route_set, const std::st
 }
 
 std::string B2bua::dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
-                                  std::string_view body_type, std::string_view body) {
+                                  std::string_view body_type, std::string_view body,
+                                  const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   auto b = SipMessageBuilder::request(method, leg.remote_target);
   b.add_header("Via", via(leg.peer, branch));
   b.add_header("Max-Forwards", "70");
@@ -44,10 +45,9 @@ std::string B2bua::dialog_request(Leg& leg, std::string_view method, std::uint32
   b.add_header("To", leg.remote_tag.empty() ? leg.remote_uri : leg.remote_uri + ";tag=" + leg.remote_tag);
   b.add_header("Call-ID", leg.call_id);
   b.add_header("CSeq", std::to_string(cseq) + " " + std::string(method));
-  if (method == "INVITE") {
-    b.add_header("Contact", contact(leg.peer));
-    b.add_header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER");
-  }
+  if (method == "INVITE" || method == "NOTIFY") b.add_header("Contact", contact(leg.peer));
+  if (method == "INVITE") b.add_header("Allow", std::string(kAllow));
+  for (const auto& [name, value] : extra_headers) b.add_header(name, value);
   b.add_header("User-Agent", options_.user_agent);
   if (!body.empty()) b.set_body(body_type, body);
   auto bytes = b.build();

@@ -16,8 +16,6 @@ namespace sb::sip::b2bua {
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER";
-
 std::size_t method_index(std::string_view m) {
   for (std::size_t i = 0; i + 1 < B2buaCounters::kMethodCount; ++i)
     if (m == B2buaCounters::kMethods[i]) return i;
@@ -204,8 +202,8 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
   }
   if (method == "INVITE") return on_new_invite(id, req);
   if (method == "BYE" || method == "INFO") return respond(id, 481, "Call/Transaction Does Not Exist");
-  // REFER (blind transfer) and everything else: call control cannot act
-  // on them, so say so rather than accept and ignore.
+  // REFER outside a dialog (there is no call to transfer) and everything
+  // else: say so rather than accept and ignore.
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
 }
 
@@ -453,6 +451,11 @@ void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bo
   if (method == "BYE") {
     respond(id, 200, "OK");
     end_leg(*leg);
+    if (agent_leg && (leg->released || (s.refer && s.refer->from_agent_leg))) {
+      // The agent transferred the call and leaves; the caller stays.
+      leg->released = true;
+      return maybe_erase(s.token);
+    }
     if (s.call && !s.call_ended) {
       s.call_ended = true;
       calls_.hangup(s.call, agent_leg ? "agent" : "caller");
@@ -461,6 +464,7 @@ void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bo
   }
   if (method == "INVITE") return on_reinvite(id, req, s, *leg, agent_leg);
   if (method == "INFO") return on_info(id, req, s);
+  if (method == "REFER") return on_refer(id, req, s, *leg, agent_leg);
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
 }
 

@@ -15,8 +15,8 @@
 // registrar. An INVITE without SDP (late offer) gets our offer in the 200
 // (one G.711 codec, so the media session can start before the answer);
 // the ACK's answer gives the caller's media address, and a missing or bad
-// one ends the call with BYE. REFER gets 501: call control has no transfer
-// yet.
+// one ends the call with BYE. REFER in a dialog is a blind transfer to a
+// queue or an agent (transfer.cpp).
 //
 // Agents: when the ACD offers a call to an agent with a live registration,
 // call control tells us (on_agent_offered) and we INVITE the phone with an
@@ -62,6 +62,9 @@ class CallPort {
   virtual void reject_offer(CallId call, const std::string& agent, const std::string& why) = 0;
   virtual void digit(CallId call, char digit) = 0;
   virtual void update_media(CallId call, int leg, dataplane::Endpoint remote, bool hold) = 0;
+  // A REFER (blind transfer); `by` is "agent" or "caller". Reply with
+  // B2bua::on_transfer_result(call, status).
+  virtual void transfer(CallId call, const calls::TransferTarget& to, const std::string& by) = 0;
 };
 
 class WireSink {
@@ -125,6 +128,8 @@ class B2bua final : public TransactionUser {
   void on_agent_offered(const calls::CallSignalling::AgentOffer& offer);
   void on_offer_cancelled(CallId call, const std::string& agent);
   void on_call_ended(CallId call, const std::string& reason, const std::string& by);
+  void on_transfer_result(CallId call, const Status& status);
+  void on_agent_released(CallId call, const std::string& agent);
 
   // ---- timers ----
   std::optional<Nanos> next_deadline() const;
@@ -151,6 +156,9 @@ class B2bua final : public TransactionUser {
   void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void on_info(TransactionId id, const SipMessage& req, Session& s);
+  // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
+  void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  void notify_refer(Session& s, int code, std::string_view reason, bool final);
   void on_agent_response(TransactionId id, const SipMessage& resp, Session& s);
   // Late offer: the caller's ACK carries the answer to the offer in our 200.
   void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);
@@ -164,7 +172,8 @@ class B2bua final : public TransactionUser {
   void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp);
   // In-dialog requests we originate.
   std::string dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
-                             std::string_view body_type = {}, std::string_view body = {});
+                             std::string_view body_type = {}, std::string_view body = {},
+                             const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
   void send_bye(Session& s, Leg& leg);
   void cancel_agent(Session& s, const std::string& why, bool tell_acd);
   void end_leg(Leg& leg);

@@ -12,6 +12,9 @@
 
 namespace sb::sip::b2bua {
 
+// What we serve, in Allow headers.
+inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER";
+
 struct B2bua::Leg {
   enum class State : std::uint8_t {
     kIncoming,   // caller: INVITE received, no final response yet
@@ -43,6 +46,9 @@ struct B2bua::Leg {
   std::string ack;                      // agent leg: our ACK of its 2xx, resent on retransmissions
   std::string agent;                    // agent leg: the ACD agent id
   Nanos ring_deadline{0};
+  // Agent leg: released from the call (transfer); its BYE no longer ends
+  // the call.
+  bool released = false;
 };
 
 struct B2bua::Session {
@@ -51,6 +57,12 @@ struct B2bua::Session {
   bool call_ended = false;              // call control reported the end, or we hung it up
   std::optional<Leg> caller;
   std::optional<Leg> agent;
+  // A REFER accepted (202) whose outcome call control has not given yet;
+  // its NOTIFYs go in the dialog of the leg it came on.
+  struct Refer {
+    bool from_agent_leg = false;
+  };
+  std::optional<Refer> refer;
 };
 
 // NegotiatedMedia -> the dataplane's address (IPv4 only, like the dataplane).

@@ -137,7 +137,25 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
     });
   }
 
+  void transfer(CallId call, const calls::TransferTarget& to, const std::string& by) override {
+    auto self = shared_from_this();
+    const bool posted = on_media_thread([self, call, to, by](dataplane::MediaSessions& ms) {
+      const Status st = self->control.transfer(call, to, by, ms);
+      self->on_sip_thread([self, call, st] {
+        self->b2bua->on_transfer_result(call, st);
+        self->rearm();
+      });
+    });
+    if (!posted) b2bua->on_transfer_result(call, unavailable("call control is busy"));
+  }
+
   // ---- CallSignalling (media thread -> SIP thread) ----
+  void on_agent_released(std::uint64_t call, const std::string& agent) override {
+    on_sip_thread([self = shared_from_this(), call, agent] {
+      self->b2bua->on_agent_released(call, agent);
+      self->rearm();
+    });
+  }
   void on_agent_offered(const AgentOffer& offer) override {
     on_sip_thread([self = shared_from_this(), offer] {
       self->b2bua->on_agent_offered(offer);
