@@ -22,8 +22,9 @@ std::size_t method_index(std::string_view m) {
   return B2buaCounters::kMethodCount - 1;
 }
 
-// Caller ids end up in the From of the agent's INVITE and in history:
-// keep the characters a SIP user part and a phone number need.
+}  // namespace
+
+// Caller ids end up in the From of the agent's INVITE and in history.
 std::string sanitize_user(std::string_view user) {
   std::string out;
   for (char c : user) {
@@ -34,8 +35,6 @@ std::string sanitize_user(std::string_view user) {
   }
   return out.empty() ? "anonymous" : out;
 }
-
-}  // namespace
 
 dataplane::Endpoint media_endpoint(const sdp::NegotiatedMedia& m) {
   in_addr a{};
@@ -567,6 +566,8 @@ void B2bua::on_tick(Nanos now) {
     if (s->agent && s->agent->state == Leg::State::kOutgoing && s->agent->ring_deadline.count() > 0 &&
         now >= s->agent->ring_deadline)
       cancel_agent(*s, "ring-timeout", true);
+    if (s->caller && s->caller->outbound && s->caller->state == Leg::State::kOutgoing && now >= s->caller->ring_deadline)
+      cancel_outbound(*s, "no-answer", true);
     maybe_erase(token);
   }
   registrar_.expire();

@@ -65,6 +65,10 @@ class CallPort {
   // A REFER (blind transfer); `by` is "agent" or "caller". Reply with
   // B2bua::on_transfer_result(call, status).
   virtual void transfer(CallId call, const calls::TransferTarget& to, const std::string& by) = 0;
+  // The outcome of place_outbound: the dialled party answered (its media
+  // address), or the leg could not be set up.
+  virtual void outbound_answered(CallId call, dataplane::Endpoint remote_media) = 0;
+  virtual void outbound_failed(CallId call, const std::string& why) = 0;
 };
 
 class WireSink {
@@ -77,6 +81,13 @@ struct TrunkAcl {
   std::string name;
   std::vector<std::string> cidrs;
   std::string user, password;  // empty: no Digest
+};
+
+// Where calls we place go ([sip.outbound]).
+struct OutboundTrunk {
+  Peer peer;                    // numeric address, port, transport
+  std::string user, password;   // Digest credentials; empty: none
+  std::string caller_id;        // presented in From; empty: the call's own
 };
 
 struct B2buaOptions {
@@ -94,6 +105,7 @@ struct B2buaOptions {
   std::uint16_t tcp_port = 0;                // 0: no TCP listener
   RegistrarOptions registrar;
   TransactionLayerConfig transactions;
+  std::optional<OutboundTrunk> outbound;     // none: callbacks cannot be placed
 };
 
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
@@ -129,6 +141,8 @@ class B2bua final : public TransactionUser {
   void on_offer_cancelled(CallId call, const std::string& agent);
   void on_call_ended(CallId call, const std::string& reason, const std::string& by);
   void on_transfer_result(CallId call, const Status& status);
+  // Dial a callback through the outbound trunk (outbound_leg.cpp).
+  void place_outbound(const calls::OutboundCall& call);
   void on_agent_released(CallId call, const std::string& agent);
 
   // ---- timers ----
@@ -156,6 +170,10 @@ class B2bua final : public TransactionUser {
   void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void on_info(TransactionId id, const SipMessage& req, Session& s);
+  void on_outbound_response(const SipMessage& resp, Session& s);
+  // Resends the INVITE with Digest credentials; false when it cannot.
+  bool answer_challenge(Session& s, Leg& leg, const SipMessage& resp);
+  void cancel_outbound(Session& s, const std::string& why, bool tell_calls);
   // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
   void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void notify_refer(Session& s, int code, std::string_view reason, bool final);
@@ -175,6 +193,13 @@ class B2bua final : public TransactionUser {
                              std::string_view body_type = {}, std::string_view body = {},
                              const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
   void send_bye(Session& s, Leg& leg);
+  // Sends leg's INVITE with our offer (made from `c` on first use) and
+  // registers its transaction; false (leg ended) when it cannot be sent.
+  bool send_invite(Session& s, Leg& leg, const sdp::LocalCapabilities& c,
+                   const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
+  // A 2xx to an INVITE we sent: ACK, dialog confirmed, the answer checked.
+  enum class TwoXx : std::uint8_t { kDone, kBadAnswer, kAnswered };
+  TwoXx confirm_2xx(Session& s, Leg& leg, const SipMessage& resp, dataplane::Endpoint& media_out);
   void cancel_agent(Session& s, const std::string& why, bool tell_acd);
   void end_leg(Leg& leg);
   void maybe_erase(std::uint64_t token);

@@ -49,6 +49,8 @@ struct B2bua::Leg {
   // Agent leg: released from the call (transfer); its BYE no longer ends
   // the call.
   bool released = false;
+  bool outbound = false;                // caller leg of a call we placed (UAC)
+  int auth_attempts = 0;                // outbound: Digest answers sent
 };
 
 struct B2bua::Session {
@@ -68,6 +70,9 @@ struct B2bua::Session {
 // NegotiatedMedia -> the dataplane's address (IPv4 only, like the dataplane).
 dataplane::Endpoint media_endpoint(const sdp::NegotiatedMedia& m);
 codecs::CodecId codec_id(const std::string& name);
+// A user part fit for From/To and history: the characters a SIP user part
+// and a phone number need, at most 64; "anonymous" when nothing is left.
+std::string sanitize_user(std::string_view user);
 // Where requests of a dialog go (RFC 3261 §12.2.1.1, loose routing): the
 // first Route, else the remote target; `fallback` when that is no numeric
 // address (no DNS on the SIP thread).

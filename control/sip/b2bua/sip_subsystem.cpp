@@ -149,7 +149,28 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
     if (!posted) b2bua->on_transfer_result(call, unavailable("call control is busy"));
   }
 
+  void outbound_answered(CallId call, dataplane::Endpoint media) override {
+    auto self = shared_from_this();
+    if (!on_media_thread([self, call, media](dataplane::MediaSessions& ms) {
+          self->control.outbound_answered(call, media, ms).ignore_error();
+        }))
+      spdlog::warn("sip: call {}: outbound answer not delivered: call control is busy", call);
+  }
+  void outbound_failed(CallId call, const std::string& why) override {
+    auto self = shared_from_this();
+    if (!on_media_thread([self, call, why](dataplane::MediaSessions& ms) {
+          self->control.outbound_failed(call, why, ms).ignore_error();
+        }))
+      spdlog::warn("sip: call {}: outbound failure not delivered: call control is busy", call);
+  }
+
   // ---- CallSignalling (media thread -> SIP thread) ----
+  void place_outbound(const calls::OutboundCall& call) override {
+    on_sip_thread([self = shared_from_this(), call] {
+      self->b2bua->place_outbound(call);
+      self->rearm();
+    });
+  }
   void on_agent_released(std::uint64_t call, const std::string& agent) override {
     on_sip_thread([self = shared_from_this(), call, agent] {
       self->b2bua->on_agent_released(call, agent);

@@ -37,6 +37,10 @@ struct FakeCalls final : CallPort {
   void transfer(CallId call, const calls::TransferTarget& to, const std::string& by) override {
     transfers.push_back({call, to, by});
   }
+  std::vector<std::pair<CallId, dataplane::Endpoint>> outbound_answers;
+  std::vector<std::pair<CallId, std::string>> outbound_failures;
+  void outbound_answered(CallId call, dataplane::Endpoint media) override { outbound_answers.emplace_back(call, media); }
+  void outbound_failed(CallId call, const std::string& why) override { outbound_failures.emplace_back(call, why); }
   void update_media(CallId, int leg, dataplane::Endpoint to, bool hold) override {
     updates.emplace_back(leg, hold);
     updated_to.push_back(to);
