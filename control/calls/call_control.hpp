@@ -233,6 +233,10 @@ class CallControl final : public daemon::MediaController {
   void run_actions(Call& c, ivr::menu::Actions& actions, dataplane::MediaSessions& ms);
   void play(Call& c, const ivr::menu::Play& p, dataplane::MediaSessions& ms);
   void start_hold_music(Call& c, dataplane::MediaSessions& ms);
+  // Into the ACD's `queue` with music on hold; a failure ends the call.
+  void route_to_queue(Call& c, const std::string& queue, int priority, dataplane::MediaSessions& ms,
+                      const std::string& language = "");
+  void transfer_from_ivr(Call& c, const std::string& destination, dataplane::MediaSessions& ms);
   void bridge(Call& c, dataplane::MediaSessions& ms);
   // Ends the call: media removed, counters, history, event (unless the ACD
   // reports the end itself).
