@@ -273,6 +273,26 @@ void CallControl::start_hold_music(Call& c, MediaSessions& ms) {
   if (!id) note(c, "hold_music_failed", {{"error", id.status().to_string()}});
 }
 
+void CallControl::route_to_queue(Call& c, const std::string& queue, int priority, MediaSessions& ms,
+                                 const std::string& language) {
+  const auto index = acd_.queue_index(queue);
+  if (!index) {
+    note(c, "route_failed", {{"queue", queue}, {"error", "no such queue in the ACD"}});
+    return finish(c, "failed", ms);
+  }
+  acd::Request r = acd::Request::make(acd::Request::kEnqueue, 0, c.id, *index);
+  if (priority != 0) r.priority = priority;
+  if (!acd_.submit(r)) {
+    note(c, "route_failed", {{"queue", queue}, {"error", "the ACD is not running or its inbox is full"}});
+    return finish(c, "failed", ms);
+  }
+  c.queue = queue;
+  c.acd_knows = true;
+  note(c, "queued", {{"queue", queue}, {"priority", priority}, {"language", language}});
+  set_state(c, CallState::kQueued);
+  start_hold_music(c, ms);
+}
+
 void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSessions& ms) {
   namespace m = ivr::menu;
   // Actions may append more (a playback with nothing to play completes at
@@ -304,24 +324,7 @@ void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSession
         events_->publish("ivr.input", std::move(e));
       }
     } else if (auto* q = std::get_if<m::RouteToQueue>(&a)) {
-      const auto index = acd_.queue_index(q->queue);
-      if (!index) {
-        note(c, "route_failed", {{"queue", q->queue}, {"error", "no such queue in the ACD"}});
-        finish(c, "failed", ms);
-        return;
-      }
-      acd::Request r = acd::Request::make(acd::Request::kEnqueue, 0, c.id, *index);
-      if (q->priority != 0) r.priority = q->priority;
-      if (!acd_.submit(r)) {
-        note(c, "route_failed", {{"queue", q->queue}, {"error", "the ACD is not running or its inbox is full"}});
-        finish(c, "failed", ms);
-        return;
-      }
-      c.queue = q->queue;
-      c.acd_knows = true;
-      note(c, "queued", {{"queue", q->queue}, {"priority", q->priority}, {"language", q->language}});
-      set_state(c, CallState::kQueued);
-      start_hold_music(c, ms);
+      route_to_queue(c, q->queue, q->priority, ms, q->language);
     } else if (auto* cb = std::get_if<m::RequestCallback>(&a)) {
       // Placing the callback needs an outbound leg (SIP); keep the request
       // in the history and on the event stream, and end the call.
@@ -332,9 +335,7 @@ void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSession
       finish(c, "callback", ms);
       return;
     } else if (auto* tr = std::get_if<m::Transfer>(&a)) {
-      note(c, "transfer_unavailable", {{"destination", tr->destination}});
-      finish(c, "failed", ms);
-      return;
+      transfer_from_ivr(c, tr->destination, ms);
     } else if (auto* h = std::get_if<m::Hangup>(&a)) {
       note(c, "ivr_hangup", {{"cause", h->cause}});
       finish(c, "completed_in_ivr", ms);
@@ -394,6 +395,8 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     spec.name = "call-" + std::string(stamp) + "-" + std::to_string(c.id);
+    // After a transfer each agent's part is its own file.
+    if (!c.recordings.empty()) spec.name += "-part" + std::to_string(c.recordings.size() + 1);
   }
   const std::string name = spec.name;
   spec.format = rc.format == "wav-ulaw"   ? recording::RecordingFormat::kWavUlaw
@@ -406,11 +409,16 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
                    {"queue", c.queue},
                    {"agent", c.agent_id},
                    {"legs", {{"left", "caller"}, {"right", "agent"}}}};
+  if (!c.previous_agents.empty()) {
+    spec.metadata["transferred_from"] = c.previous_agents;
+    spec.metadata["previous_recordings"] = c.recordings;
+  }
   const dataplane::RecordLeg legs[2] = {{c.payload_type, c.codec, 0}, {c.payload_type, c.codec, 0}};
   auto rec = ms.start_recording(c.session, std::move(spec), legs);
   if (rec) {
     c.recording = *rec;
     c.recording_name = name;
+    c.recordings.push_back(name);
     note(c, "recording_started", {{"recording", std::to_string(*rec)}, {"file", name}});
   } else {
     note(c, "recording_failed", {{"error", rec.status().to_string()}});
@@ -605,6 +613,7 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
   using K = acd::Output::Kind;
   switch (o.kind) {
     case K::kOfferCall:
+      c->transfer_agent.clear();
       c->agent = o.agent;
       c->agent_id = acd_.agent_id(o.agent);
       note(*c, "offered", {{"agent", c->agent_id}});
@@ -636,6 +645,16 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
       return;
     case K::kRequestRejected:
       note(*c, "acd_rejected", {{"reason", std::string(o.text)}});
+      if (c->state == CallState::kQueued && !c->transfer_agent.empty() && std::string_view(o.text) == "agent-not-ready") {
+        // The named agent left "ready" between our check and the ACD's:
+        // the caller, already on music, waits in the call's queue instead.
+        note(*c, "transfer_to_queue_instead", {{"agent", c->transfer_agent}, {"queue", c->queue}});
+        c->transfer_agent.clear();
+        const auto queue = acd_.queue_index(c->queue);
+        if (!queue || !acd_.submit(acd::Request::make(acd::Request::kTransferToQueue, o.agent, c->id, *queue)))
+          note(*c, "acd_unreachable");
+        return;
+      }
       if (c->state == CallState::kConnecting) {
         // The answer lost a race with the offer's timeout: back to waiting.
         ms.stop_playback(c->session, 1).ignore_error();
@@ -665,7 +684,10 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
     j["ended_unix_ms"] = c.ended_ms;
     j["end_reason"] = c.end_reason;
   }
-  if (c.recording) j["recording"] = c.recording_name;
+  if (!c.recording_name.empty()) j["recording"] = c.recording_name;
+  if (c.recordings.size() > 1) j["recordings"] = c.recordings;
+  if (c.state == CallState::kTalking) j["on_hold"] = c.held;
+  if (!c.previous_agents.empty()) j["previous_agents"] = c.previous_agents;
   if (c.menu && c.state == CallState::kIvr) {
     j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};
   }

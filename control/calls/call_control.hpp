@@ -28,17 +28,17 @@
 // Talking calls can be put on hold (the caller hears the queue's music,
 // the agent nothing, the recording pauses) and transferred to a queue or a
 // named agent (the agent leg is released, the caller waits with music and
-// is offered again). Waiting callers hear their position and expected
-// wait. A callback keeps the caller's place in the ACD after it hangs up;
-// when an agent is reserved for it, call control places the outbound leg
-// through CallSignalling and offers the answered call to that agent.
+// is offered again under the same id).
 //
 // The pieces live in several files: call_control.cpp (start, IVR, ACD
 // outputs, answer, bridge, hang-up), call_features.cpp (hold, transfer),
-// call_callbacks.cpp (virtual hold and outbound legs),
-// call_announcements.cpp (position and expected wait while queued).
+// call_record.hpp (the per-call record they share).
 //
-// Not built yet: supervisor modes (listen, whisper, barge).
+// Not built yet: position and expected-wait announcements, placing
+// callbacks (the interface below is the one the SIP B2BUA wires:
+// place_outbound, outbound_answered/outbound_failed, which answer
+// failed-precondition for now; a requested callback is recorded and the call
+// ends), supervisor modes (listen, whisper, barge).
 #pragma once
 
 #include <atomic>
@@ -233,6 +233,10 @@ class CallControl final : public daemon::MediaController {
   void run_actions(Call& c, ivr::menu::Actions& actions, dataplane::MediaSessions& ms);
   void play(Call& c, const ivr::menu::Play& p, dataplane::MediaSessions& ms);
   void start_hold_music(Call& c, dataplane::MediaSessions& ms);
+  // Into the ACD's `queue` with music on hold; a failure ends the call.
+  void route_to_queue(Call& c, const std::string& queue, int priority, dataplane::MediaSessions& ms,
+                      const std::string& language = "");
+  void transfer_from_ivr(Call& c, const std::string& destination, dataplane::MediaSessions& ms);
   void bridge(Call& c, dataplane::MediaSessions& ms);
   // Ends the call: media removed, counters, history, event (unless the ACD
   // reports the end itself).

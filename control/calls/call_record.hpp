@@ -37,6 +37,10 @@ struct CallControl::Call {
   nlohmann::json history = nlohmann::json::array();
   // start_inbound's caller, answered at the worker's kSessionCreated.
   CallControl::MediaReady media_ready;
+  bool held = false;                   // on hold: music to the caller, agent leg inactive
+  std::vector<std::string> previous_agents;  // agents who transferred the call on
+  std::string transfer_agent;          // a direct transfer the ACD has not confirmed yet
+  std::vector<std::string> recordings; // every recording's file stem, one per agent
 };
 
 }  // namespace sb::calls

@@ -152,6 +152,38 @@ Status CallsSubsystem::register_routes(api::Router& router) {
       return HttpResponse::json(200, *control_.show(*id));
     });
   }));
+  for (const bool on : {true, false}) {
+    SB_RETURN_IF_ERROR(router.add(Method::kPost, on ? "/api/v1/calls/{id}/hold" : "/api/v1/calls/{id}/unhold",
+                                  [this, on, on_media_thread](const HttpRequest& req, api::Responder respond) {
+      auto body = api::parse_hold_request(req);
+      if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+      const auto id = parse_call_id(req.param("id"));
+      if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+      const auto b = std::get<api::HoldBody>(body);
+      on_media_thread(std::move(respond), [this, id, b, on](dataplane::MediaSessions& ms) {
+        const Status s = control_.hold(*id, on, b.by, ms);
+        if (!s.is_ok()) return api::status_error_response(s);
+        return HttpResponse::json(200, *control_.show(*id));
+      });
+    }));
+  }
+  SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls/{id}/transfer", [this, on_media_thread](const HttpRequest& req,
+                                                                                                       api::Responder respond) {
+    auto body = api::parse_transfer_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    const auto b = std::get<api::TransferBody>(body);
+    on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
+      TransferTarget to{b.to_agent ? TransferTarget::Kind::kAgent : TransferTarget::Kind::kQueue, b.name};
+      const Status s = control_.transfer(*id, to, b.by, ms);
+      if (s.code() == StatusCode::kInvalidArgument)
+        // The body named a queue or agent the ACD does not have.
+        return api::error_response(422, "invalid_request", s.message(), {{b.to_agent ? "agent" : "queue", s.message()}});
+      if (!s.is_ok()) return api::status_error_response(s);
+      return HttpResponse::json(200, *control_.show(*id));
+    });
+  }));
   return router.add(Method::kPost, "/api/v1/calls/{id}/hangup", [this, on_media_thread](const HttpRequest& req,
                                                                                          api::Responder respond) {
     auto body = api::parse_hangup_request(req);

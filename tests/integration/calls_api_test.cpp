@@ -5,15 +5,9 @@
 // stream carries the call's events in order, GET /calls/{id} its history,
 // the recording lands with metadata, and /metrics counts it. Bad requests
 // are answered with the field or state that is wrong.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include <filesystem>
 
-#include "dataplane/rtp/rtp.hpp"
-#include "tests/integration/daemon_harness.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/udp.hpp"
+#include "tests/integration/calls_test_support.hpp"
 
 namespace sb {
 namespace {
@@ -26,6 +20,8 @@ using test::json_with;
 using test::switchboard_binary;
 using test::TempDir;
 using test::UdpPeer;
+using test::port_of;
+using test::rtp_packet;
 
 const char* kCallConfig = R"(
 [ivr]
@@ -57,40 +53,9 @@ skills = { english = 5 }
 queues = ["sales"]
 )";
 
-std::vector<std::uint8_t> rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::vector<std::uint8_t> payload) {
-  std::vector<std::uint8_t> b(12);
-  rtp::write_rtp_header(b.data(), false, pt, seq, ts, 0xCA11);
-  b.insert(b.end(), payload.begin(), payload.end());
-  return b;
-}
-
-std::uint16_t port_of(const nlohmann::json& endpoint) {
-  const std::string s = endpoint.get<std::string>();
-  return static_cast<std::uint16_t>(std::stoi(s.substr(s.rfind(':') + 1)));
-}
-
-class CallsApi : public ::testing::Test {
+class CallsApi : public test::CallsDaemon {
  protected:
-  void SetUp() override {
-    const std::string cfg = dir_.file("switchboard.toml");
-    test::write_file(cfg, test::daemon_config(dir_, "info", dir_.file("rec")) + kCallConfig);
-    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg});
-    port_ = test::port_from_banner(*daemon_);
-    ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
-    ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
-  }
-  void TearDown() override {
-    if (!daemon_) return;
-    daemon_->signal(SIGTERM);
-    EXPECT_EQ(daemon_->wait_exit(), 0) << daemon_->err();
-  }
-  test::HttpResult call(const std::string& method, const std::string& path, const std::string& body = "") {
-    return http_request(port_, method, path, body, body.empty() ? bearer(test::kToken) : json_with(test::kToken));
-  }
-
-  TempDir dir_;
-  std::unique_ptr<BackgroundProcess> daemon_;
-  std::uint16_t port_ = 0;
+  void SetUp() override { start(kCallConfig); }
 };
 
 TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
