@@ -1,6 +1,6 @@
 // What the SIP end-to-end tests share: the daemon as a small call centre
-// (DID 100 -> IVR "press one" -> queue "sales"; agents whose phones
-// REGISTER), its API as the tests see it, and the scenario's steps with
+// (DID 100 -> IVR "press one" -> queue "sales", DID 200 straight to the
+// queue, the destination of blind transfers; agents whose phones REGISTER), its API as the tests see it, and the scenario's steps with
 // real baresip phones. Used by sip_baresip_test (phones talk to the daemon)
 // and sip_kamailio_test (phones talk to Kamailio in front of it).
 #pragma once
@@ -35,7 +35,7 @@ inline std::string agent_password(const std::string& agent) { return "password-"
 
 inline std::string call_centre_config(const TempDir& dir, const CallCentreOptions& o) {
   std::string sip = "[sip]\nlisten = [\"udp:127.0.0.1:" + std::to_string(o.sip_port) + "\"]\n" +
-                    "dids = { \"100\" = \"m\" }\n"
+                    "dids = { \"100\" = \"m\", \"200\" = \"queue:sales\" }\n"
                     // Debian 12's baresip (libre 1.x) refuses a challenge set naming SHA-256.
                     "digest_algorithms = [\"MD5\"]\n";
   if (!o.trunk_cidrs.empty()) {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -119,21 +120,59 @@ bool Baresip::command(const std::string& command, const std::string& params) {
 
 void Baresip::stop(int sig) { process_.signal(sig); }
 
-std::pair<double, double> wav_channel_levels(const std::string& path) {
+StereoWav read_stereo_wav(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  StereoWav wav;
+  const auto fmt = data.find("fmt ");
+  if (fmt != std::string::npos && fmt + 16 <= data.size()) {
+    std::uint32_t rate = 0;
+    std::memcpy(&rate, data.data() + fmt + 12, 4);
+    wav.sample_rate = static_cast<int>(rate);
+  }
   const auto at = data.find("data");
-  if (at == std::string::npos) return {0, 0};
-  double l = 0, r = 0;
-  std::size_t n = 0;
-  for (std::size_t i = at + 8; i + 4 <= data.size(); i += 4, ++n) {
+  if (at == std::string::npos) return wav;
+  for (std::size_t i = at + 8; i + 4 <= data.size(); i += 4) {
     std::int16_t a, b;
     std::memcpy(&a, data.data() + i, 2);
     std::memcpy(&b, data.data() + i + 2, 2);
-    l += std::abs(a);
-    r += std::abs(b);
+    wav.left.push_back(a);
+    wav.right.push_back(b);
   }
-  return n ? std::make_pair(l / static_cast<double>(n), r / static_cast<double>(n)) : std::make_pair(0.0, 0.0);
+  return wav;
+}
+
+std::pair<double, double> wav_channel_levels(const std::string& path) {
+  const StereoWav wav = read_stereo_wav(path);
+  const auto mean_abs = [](const std::vector<std::int16_t>& v) {
+    double sum = 0;
+    for (auto x : v) sum += std::abs(x);
+    return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
+  };
+  return {mean_abs(wav.left), mean_abs(wav.right)};
+}
+
+double dominant_frequency(const std::vector<std::int16_t>& samples, int sample_rate) {
+  // Counted over 20 ms blocks carrying audio only: silence before a leg's
+  // audio starts (and its noise) would otherwise skew the rate.
+  const std::size_t block = static_cast<std::size_t>(sample_rate / 50);
+  if (block == 0) return 0.0;
+  std::vector<double> level;
+  for (std::size_t b = 0; b + block <= samples.size(); b += block) {
+    double sum = 0;
+    for (std::size_t i = b; i < b + block; ++i) sum += std::abs(samples[i]);
+    level.push_back(sum / static_cast<double>(block));
+  }
+  double loudest = 0;
+  for (double l : level) loudest = std::max(loudest, l);
+  std::size_t crossings = 0, counted = 0;
+  for (std::size_t k = 0; k < level.size(); ++k) {
+    if (loudest == 0 || level[k] < loudest / 4) continue;
+    counted += block;
+    for (std::size_t i = k * block + 1; i < (k + 1) * block; ++i)
+      if ((samples[i - 1] < 0) != (samples[i] < 0)) ++crossings;
+  }
+  return counted == 0 ? 0.0 : static_cast<double>(crossings) * sample_rate / 2.0 / static_cast<double>(counted);
 }
 
 }  // namespace sb::test

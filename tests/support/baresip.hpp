@@ -50,8 +50,19 @@ class Baresip {
   BackgroundProcess process_;
 };
 
+// A 16-bit stereo WAV's samples (empty when it has no data chunk).
+struct StereoWav {
+  int sample_rate = 0;
+  std::vector<std::int16_t> left, right;
+};
+StereoWav read_stereo_wav(const std::string& path);
+
 // Mean absolute sample of each channel of a 16-bit stereo WAV ({0, 0}
 // when it has no data chunk).
 std::pair<double, double> wav_channel_levels(const std::string& path);
+
+// The frequency of a tone, from the zero crossings in the blocks that
+// carry audio (0 when there is none): tells which phone's tone a channel carries.
+double dominant_frequency(const std::vector<std::int16_t>& samples, int sample_rate);
 
 }  // namespace sb::test

@@ -439,7 +439,13 @@ void B2bua::on_cancel(TransactionId invite, const SipMessage&) {
 
 void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg) {
   Leg* leg = agent_leg ? (s.agent ? &*s.agent : nullptr) : (s.caller ? &*s.caller : nullptr);
-  if (!leg || leg->state == Leg::State::kDone) return respond(id, 481, "Call/Transaction Does Not Exist");
+  if (!leg) return respond(id, 481, "Call/Transaction Does Not Exist");
+  if (leg->state == Leg::State::kDone) {
+    // A BYE crossing ours (a transferring phone hangs up when told NOTIFY
+    // 200, as we hang it up) asks for what is done already.
+    if (req.method() == "BYE") return respond(id, 200, "OK");
+    return respond(id, 481, "Call/Transaction Does Not Exist");
+  }
   auto cs = cseq(req);
   if (cs) {
     // §12.2.2: lower than the last one is out of order.

@@ -62,6 +62,8 @@ TEST_F(TransferTest, AgentTransfersToAQueueAndTheNextAgentIsRung) {
   EXPECT_EQ(notifies("sip:1001@127.0.0.1:5090").size(), 2u);  // reported once
   // The phone's own BYE crossing ours ends nothing.
   from_agent(d, "BYE", 3);
+  EXPECT_NE(wire_.last("SIP/2.0").find("CSeq: 3 BYE"), std::string::npos) << wire_.last("SIP/2.0");
+  EXPECT_EQ(wire_.last("SIP/2.0").rfind("SIP/2.0 200 OK", 0), 0u) << wire_.last("SIP/2.0");
   EXPECT_TRUE(calls_.hangups.empty());
   EXPECT_EQ(wire_.last("BYE sip:caller@").size(), 0u);
 
