@@ -88,6 +88,7 @@ struct OutboundTrunk {
   Peer peer;                    // numeric address, port, transport
   std::string user, password;   // Digest credentials; empty: none
   std::string caller_id;        // presented in From; empty: the call's own
+  std::string domain;           // Request-URI and To host; empty: peer.host
 };
 
 struct B2buaOptions {

@@ -34,7 +34,10 @@ void B2bua::place_outbound(const calls::OutboundCall& oc) {
   leg.call_id = layer_.new_tag() + layer_.new_tag() + "@" + options_.sip_host;
   leg.local_tag = layer_.new_tag();
   leg.local_uri = "\"" + presented + "\" <sip:" + presented + "@" + options_.domain + ">";
-  leg.remote_target = "sip:" + number + "@" + trunk.peer.host + ":" + std::to_string(trunk.peer.port) +
+  // With a domain the carrier sees its own name; the INVITE still goes to
+  // the trunk's address (leg.peer), no DNS being done here.
+  leg.remote_target = "sip:" + number + "@" +
+                      (trunk.domain.empty() ? trunk.peer.host + ":" + std::to_string(trunk.peer.port) : trunk.domain) +
                       (trunk.peer.transport == "TCP" ? ";transport=tcp" : "");
   leg.remote_uri = "<" + leg.remote_target + ">";
   leg.origin = trunk.peer;

@@ -310,6 +310,19 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.max_dialogs = sip.max_dialogs;
   o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
+  if (sip.outbound) {
+    const config::SipListen& at = sip.outbound->target;
+    OutboundTrunk trunk;
+    trunk.peer.host = at.address.find(':') != std::string::npos ? "[" + at.address + "]" : at.address;
+    trunk.peer.port = at.port;
+    trunk.peer.transport = at.transport == "tcp" ? "TCP" : "UDP";
+    trunk.peer.reliable = at.transport == "tcp";
+    trunk.user = sip.outbound->user;
+    trunk.password = sip.outbound->password;
+    trunk.caller_id = sip.outbound->caller_id;
+    trunk.domain = sip.outbound->domain;
+    o.outbound = std::move(trunk);
+  }
   o.registrar.realm = sip.domain;
   o.registrar.max_expires = sip.max_expires;
   o.registrar.min_expires = sip.min_expires;

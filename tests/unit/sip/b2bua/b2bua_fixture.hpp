@@ -49,7 +49,11 @@ struct FakeCalls final : CallPort {
 
 struct FakeWire final : WireSink {
   std::vector<std::string> sent;
-  void send(const Peer&, std::string bytes) override { sent.push_back(std::move(bytes)); }
+  std::vector<Peer> sent_to;  // where each of `sent` went
+  void send(const Peer& to, std::string bytes) override {
+    sent.push_back(std::move(bytes));
+    sent_to.push_back(to);
+  }
   // The last message starting with `prefix`.
   std::string last(const std::string& prefix) const {
     for (auto it = sent.rbegin(); it != sent.rend(); ++it)

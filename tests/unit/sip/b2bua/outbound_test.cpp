@@ -12,7 +12,7 @@ class OutboundTest : public B2buaTest {
   OutboundTest() {
     B2buaOptions o;
     o.trunks = {{"local", {"127.0.0.0/8"}, "", ""}};
-    o.outbound = OutboundTrunk{Peer{"127.0.0.1", 5080, "UDP", false}, "acct", "trunk-secret", ""};
+    o.outbound = OutboundTrunk{Peer{"127.0.0.1", 5080, "UDP", false}, "acct", "trunk-secret", "", ""};
     b2bua_ = std::make_unique<B2bua>(clock_, o, calls_, wire_);
   }
   void place(CallId id) {
@@ -101,6 +101,20 @@ TEST_F(OutboundTest, CallControlEndingARingingCallCancelsIt) {
   trunk_says(invite, 487, "Request Terminated");
   EXPECT_TRUE(calls_.outbound_failures.empty());
   EXPECT_EQ(b2bua_->sessions(), 0u);
+}
+
+TEST_F(OutboundTest, TrunkDomainAndCallerIdArePresentedAtTheTrunkAddress) {
+  B2buaOptions o;
+  o.outbound = OutboundTrunk{Peer{"192.0.2.10", 5070, "UDP", false}, "", "", "+15550100", "carrier.example"};
+  b2bua_ = std::make_unique<B2bua>(clock_, o, calls_, wire_);
+  place(72);
+  ASSERT_FALSE(wire_.sent.empty());
+  const std::string invite = wire_.sent.back();
+  EXPECT_EQ(invite.rfind("INVITE sip:+15550199@carrier.example SIP/2.0\r\n", 0), 0u) << invite;
+  EXPECT_NE(invite.find("To: <sip:+15550199@carrier.example>"), std::string::npos) << invite;
+  EXPECT_NE(invite.find("From: \"+15550100\" <sip:+15550100@switchboard.local>;tag="), std::string::npos) << invite;
+  EXPECT_EQ(wire_.sent_to.back().host, "192.0.2.10");
+  EXPECT_EQ(wire_.sent_to.back().port, 5070);
 }
 
 TEST_F(B2buaTest, NoOutboundTrunkFailsAtOnce) {
