@@ -95,6 +95,12 @@ nlohmann::json DaemonConfig::to_json() const {
               {"max_dialogs", sip.max_dialogs},
               {"max_transactions", sip.max_transactions}};
   if (sip.scanner_user_agents) j["sip"]["scanner_user_agents"] = *sip.scanner_user_agents;
+  if (sip.outbound)  // the password never leaves
+    j["sip"]["outbound"] = {{"target", sip.outbound->target.to_string()},
+                            {"user", sip.outbound->user},
+                            {"digest", !sip.outbound->password.empty()},
+                            {"caller_id", sip.outbound->caller_id},
+                            {"domain", sip.outbound->domain}};
   for (const auto& [name, section] : sections) j[name] = section->to_json();
   for (const auto& [name, why] : unvalidated) j[name] = {{"validated", false}, {"reason", why}};
   return j;

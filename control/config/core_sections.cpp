@@ -247,6 +247,54 @@ void parse_dataplane(TableReader& t, DataplaneSection& out) {
 namespace {
 
 // "udp:127.0.0.1:5060", "tcp:[::1]:5060".
+// "address:port" with an IPv6 address in brackets; `example` shows the
+// expected form in messages.
+bool parse_host_port(std::string_view rest, std::string_view example, bool port_zero_ok, SipListen& l, std::string* why) {
+  std::string_view host, port;
+  if (!rest.empty() && rest[0] == '[') {
+    const auto close = rest.find("]:");
+    if (close == std::string_view::npos) {
+      *why = "an IPv6 address goes in brackets: \"" + std::string(example) + "\"";
+      return false;
+    }
+    host = rest.substr(1, close - 1);
+    port = rest.substr(close + 2);
+  } else {
+    const auto c = rest.rfind(':');
+    if (c == std::string_view::npos) {
+      *why = "missing port: expected \"" + std::string(example) + "\"";
+      return false;
+    }
+    host = rest.substr(0, c);
+    port = rest.substr(c + 1);
+    if (host.find(':') != std::string_view::npos) {
+      *why = "an IPv6 address goes in brackets: \"" + std::string(example) + "\"";
+      return false;
+    }
+  }
+  l.address = std::string(host);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, l.address.c_str(), buf) != 1 && inet_pton(AF_INET6, l.address.c_str(), buf) != 1) {
+    *why = "\"" + l.address + "\" is not an IPv4 or IPv6 address";
+    return false;
+  }
+  int p = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || p > 65535) {
+      p = -1;
+      break;
+    }
+    p = p * 10 + (c - '0');
+  }
+  const int lowest = port_zero_ok ? 0 : 1;
+  if (port.empty() || p < lowest || p > 65535) {
+    *why = "port \"" + std::string(port) + "\" is not between " + std::to_string(lowest) + " and 65535";
+    return false;
+  }
+  l.port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
 std::optional<SipListen> parse_listen(std::string_view s, std::string* why) {
   const auto colon = s.find(':');
   if (colon == std::string_view::npos) {
@@ -259,50 +307,41 @@ std::optional<SipListen> parse_listen(std::string_view s, std::string* why) {
     *why = "transport \"" + l.transport + "\" is not udp or tcp";
     return std::nullopt;
   }
-  std::string_view rest = s.substr(colon + 1);
-  std::string_view host, port;
-  if (!rest.empty() && rest[0] == '[') {
-    const auto close = rest.find("]:");
-    if (close == std::string_view::npos) {
-      *why = "an IPv6 address goes in brackets: \"udp:[::1]:5060\"";
-      return std::nullopt;
-    }
-    host = rest.substr(1, close - 1);
-    port = rest.substr(close + 2);
-  } else {
-    const auto c = rest.rfind(':');
-    if (c == std::string_view::npos) {
-      *why = "missing port: expected transport:address:port";
-      return std::nullopt;
-    }
-    host = rest.substr(0, c);
-    port = rest.substr(c + 1);
-    if (host.find(':') != std::string_view::npos) {
-      *why = "an IPv6 address goes in brackets: \"udp:[::1]:5060\"";
-      return std::nullopt;
-    }
-  }
-  l.address = std::string(host);
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, l.address.c_str(), buf) != 1 && inet_pton(AF_INET6, l.address.c_str(), buf) != 1) {
-    *why = "\"" + l.address + "\" is not an IPv4 or IPv6 address";
-    return std::nullopt;
-  }
-  int p = 0;
-  for (char c : port) {
-    if (c < '0' || c > '9' || p > 65535) {
-      p = -1;
-      break;
-    }
-    p = p * 10 + (c - '0');
-  }
   // Port 0 binds any free port (tests; the banner names the one bound).
-  if (port.empty() || p < 0 || p > 65535) {
-    *why = "port \"" + std::string(port) + "\" is not between 0 and 65535";
-    return std::nullopt;
-  }
-  l.port = static_cast<std::uint16_t>(p);
+  if (!parse_host_port(s.substr(colon + 1), "udp:[::1]:5060", true, l, why)) return std::nullopt;
   return l;
+}
+
+// A host name fit for a SIP URI's host part (no DNS is done here).
+bool valid_sip_domain(const std::string& d) {
+  return !d.empty() && d.size() <= 253 && d.find_first_of(" \t\r\n\"<>;,@:?") == std::string::npos;
+}
+
+void parse_outbound(TableReader& o, SipOutbound& out) {
+  if (auto transport = o.choice<std::string_view>("transport", {{"udp", "udp"}, {"tcp", "tcp"}}))
+    out.target.transport = std::string(*transport);
+  else
+    out.target.transport = "udp";
+  if (auto address = o.string("address", Need::kRequired)) {
+    std::string why;
+    if (!parse_host_port(*address, "192.0.2.10:5060", false, out.target, &why)) o.error("address", why);
+  }
+  out.user = o.string_or("user", "");
+  out.password = o.string_or("password", "");
+  if (!out.password.empty() && out.user.empty()) o.error("password", "is set without 'user'");
+  if (!out.user.empty() && out.password.empty()) o.error("user", "is set without 'password'");
+  if (out.user.find_first_of("\"\\\r\n") != std::string::npos) o.error("user", "must not hold quotes, backslashes or line breaks");
+  if (auto id = o.string("caller_id")) {
+    if (id->empty() || id->size() > 64 ||
+        id->find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+*#._-") != std::string::npos)
+      o.error("caller_id", "must be 1-64 digits, letters or + * # . _ -");
+    else
+      out.caller_id = *id;
+  }
+  if (auto d = o.string("domain")) {
+    if (!valid_sip_domain(*d)) o.error("domain", "must be a host name without spaces or SIP punctuation");
+    else out.domain = *d;
+  }
 }
 
 }  // namespace
@@ -341,7 +380,7 @@ void parse_sip(TableReader& t, SipSection& out) {
     }
   }
   if (auto d = t.string("domain")) {
-    if (d->empty() || d->find_first_of(" \t\r\n\"<>;,@") != std::string::npos)
+    if (!valid_sip_domain(*d))
       t.error("domain", "must be a host name without spaces or SIP punctuation");
     else
       out.domain = *d;
@@ -441,6 +480,11 @@ void parse_sip(TableReader& t, SipSection& out) {
   }
   out.max_dialogs = static_cast<std::uint32_t>(t.integer_or("max_dialogs", 1, 1000000, out.max_dialogs));
   out.max_transactions = static_cast<std::uint32_t>(t.integer_or("max_transactions", 100, 10000000, out.max_transactions));
+  if (auto o = t.table("outbound")) {
+    SipOutbound outbound;
+    parse_outbound(*o, outbound);
+    out.outbound = std::move(outbound);
+  }
 }
 
 namespace {

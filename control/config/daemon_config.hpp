@@ -125,6 +125,16 @@ struct SipAgent {
   std::string password;
 };
 
+// Where calls Switchboard places (callbacks) go ([sip.outbound]): a
+// carrier or SBC reached at a numeric address.
+struct SipOutbound {
+  SipListen target;          // transport, address and port of the trunk
+  std::string user;          // Digest answers to its 401/407; empty: none
+  std::string password;
+  std::string caller_id;     // From user part; empty: each call's own
+  std::string domain;        // Request-URI and To host; empty: the address
+};
+
 struct SipSection {
   std::vector<SipListen> listen = {{"udp", "127.0.0.1", 5060}};
   std::string domain = "switchboard.local";        // Digest realm, From host of calls we place
@@ -148,6 +158,7 @@ struct SipSection {
   // retransmissions (timers J, L, K, D), so a sustained rate of R call
   // setups per second keeps about 64 R alive (INVITE and BYE).
   std::uint32_t max_transactions = 250000;
+  std::optional<SipOutbound> outbound;             // none: callbacks cannot be dialled
 };
 
 class DaemonConfig {

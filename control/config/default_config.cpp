@@ -44,6 +44,8 @@ workers = 1
 
 [sip]
 listen = ["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"]
+# Callbacks are dialled through [sip.outbound] (address = "host:port",
+# transport, user, password, caller_id, domain); without it they fail.
 
 # ---------------------------------------------------------------- IVR
 [ivr]

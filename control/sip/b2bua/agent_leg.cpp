@@ -35,7 +35,8 @@ Peer dialog_destination(const std::vector<std::string>& route_set, const std::st
 }
 
 std::string B2bua::dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
-                                  std::string_view body_type, std::string_view body) {
+                                  std::string_view body_type, std::string_view body,
+                                  const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   auto b = SipMessageBuilder::request(method, leg.remote_target);
   b.add_header("Via", via(leg.peer, branch));
   b.add_header("Max-Forwards", "70");
@@ -44,10 +45,9 @@ std::string B2bua::dialog_request(Leg& leg, std::string_view method, std::uint32
   b.add_header("To", leg.remote_tag.empty() ? leg.remote_uri : leg.remote_uri + ";tag=" + leg.remote_tag);
   b.add_header("Call-ID", leg.call_id);
   b.add_header("CSeq", std::to_string(cseq) + " " + std::string(method));
-  if (method == "INVITE") {
-    b.add_header("Contact", contact(leg.peer));
-    b.add_header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER");
-  }
+  if (method == "INVITE" || method == "NOTIFY") b.add_header("Contact", contact(leg.peer));
+  if (method == "INVITE") b.add_header("Allow", std::string(kAllow));
+  for (const auto& [name, value] : extra_headers) b.add_header(name, value);
   b.add_header("User-Agent", options_.user_agent);
   if (!body.empty()) b.set_body(body_type, body);
   auto bytes = b.build();
@@ -130,25 +130,34 @@ void B2bua::on_agent_offered(const calls::CallSignalling::AgentOffer& offer) {
   if (offer.telephone_event_pt >= 96) c.telephone_event_pt = offer.telephone_event_pt;
   leg.sdp_origin = std::make_unique<sdp::LocalOrigin>("switchboard", 2000 + offer.call, sdp::AddrType::kIp4,
                                                       options_.media_address);
-  auto sdp_offer = sdp::make_offer(c, *leg.sdp_origin);
-  std::string invite;
-  if (sdp_offer) {
-    leg.our_offer = *sdp_offer;
-    invite = dialog_request(leg, "INVITE", leg.local_cseq, layer_.new_branch(), "application/sdp",
-                            sdp::serialize(*sdp_offer));
+  if (!send_invite(*s, leg, c)) {
+    calls_.reject_offer(offer.call, offer.agent, "sip-send-failed");
+    return maybe_erase(s->token);
   }
+}
+
+bool B2bua::send_invite(Session& s, Leg& leg, const sdp::LocalCapabilities& c,
+                        const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+  if (!leg.our_offer) {
+    auto sdp_offer = sdp::make_offer(c, *leg.sdp_origin);
+    if (sdp_offer) leg.our_offer = *sdp_offer;
+  }
+  std::string invite;
+  if (leg.our_offer)
+    invite = dialog_request(leg, "INVITE", leg.local_cseq, layer_.new_branch(), "application/sdp",
+                            sdp::serialize(*leg.our_offer), extra_headers);
   auto id = invite.empty() ? Result<TransactionId>(internal_error("could not build the INVITE"))
                            : layer_.send_request(invite, leg.peer);
   if (!id) {
     end_leg(leg);
-    calls_.reject_offer(offer.call, offer.agent, "sip-send-failed");
-    return maybe_erase(s->token);
+    return false;
   }
   leg.invite_txn = *id;
   leg.ring_deadline = clock_.now() + options_.ring_timeout;
-  by_txn_[*id] = s->token;
-  by_call_id_[leg.call_id] = s->token;
+  by_txn_[*id] = s.token;
+  by_call_id_[leg.call_id] = s.token;
   counters_.dialogs.store(sessions_.size(), std::memory_order_relaxed);
+  return true;
 }
 
 void B2bua::on_response(TransactionId id, const SipMessage& resp) {
@@ -159,12 +168,15 @@ void B2bua::on_response(TransactionId id, const SipMessage& resp) {
     if (!cid) return;
     const auto it = by_call_id_.find(std::string(*cid));
     Session* s = it == by_call_id_.end() ? nullptr : session_by_token(it->second);
-    if (s && s->agent && s->agent->call_id == *cid && !s->agent->ack.empty()) wire_.send(s->agent->peer, s->agent->ack);
+    if (!s) return;
+    for (const Leg* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
+      if (leg && leg->call_id == *cid && !leg->ack.empty()) wire_.send(leg->peer, leg->ack);
     return;
   }
   const auto it = by_txn_.find(id);
   if (it == by_txn_.end()) return;
   Session* s = session_by_token(it->second);
+  if (s && s->caller && s->caller->outbound && s->caller->invite_txn == id) return on_outbound_response(resp, *s);
   if (!s || !s->agent || s->agent->invite_txn != id) return;  // BYE / CANCEL answers: nothing to do
   on_agent_response(id, resp, *s);
 }
@@ -179,9 +191,20 @@ void B2bua::on_agent_response(TransactionId, const SipMessage& resp, Session& s)
     if (!we_cancelled && s.call && !s.call_ended) calls_.reject_offer(s.call, leg.agent, std::to_string(code));
     return maybe_erase(s.token);
   }
+  dataplane::Endpoint ep;
+  switch (confirm_2xx(s, leg, resp, ep)) {
+    case TwoXx::kDone: return;
+    case TwoXx::kBadAnswer:
+      calls_.reject_offer(s.call, leg.agent, "bad-sdp-answer");
+      return maybe_erase(s.token);
+    case TwoXx::kAnswered: calls_.answer(s.call, leg.agent, ep); return;
+  }
+}
+
+B2bua::TwoXx B2bua::confirm_2xx(Session& s, Leg& leg, const SipMessage& resp, dataplane::Endpoint& media_out) {
   if (leg.state == Leg::State::kUp || leg.state == Leg::State::kDone) {
     if (!leg.ack.empty()) wire_.send(leg.peer, leg.ack);  // a retransmitted 2xx
-    return;
+    return TwoXx::kDone;
   }
   // 2xx: the dialog is confirmed (§12.1.2): its tag, target and route set.
   if (auto t = to(resp)) leg.remote_tag = std::string(t->tag);
@@ -195,18 +218,21 @@ void B2bua::on_agent_response(TransactionId, const SipMessage& resp, Session& s)
   if (!leg.ack.empty()) wire_.send(leg.peer, leg.ack);
   const bool wanted = leg.state == Leg::State::kOutgoing && s.call && !s.call_ended;
   leg.state = Leg::State::kUp;
-  if (!wanted) return send_bye(s, leg), maybe_erase(s.token);
+  if (!wanted) {
+    send_bye(s, leg);
+    maybe_erase(s.token);
+    return TwoXx::kDone;
+  }
   std::optional<sdp::NegotiatedMedia> media;
   if (auto answer = sdp::parse(resp.body()); answer && leg.our_offer)
     if (auto m = sdp::process_answer(*leg.our_offer, *answer)) media = *m;
-  const dataplane::Endpoint ep = media ? media_endpoint(*media) : dataplane::Endpoint{};
-  if (!media || !ep.valid()) {
+  media_out = media ? media_endpoint(*media) : dataplane::Endpoint{};
+  if (!media || !media_out.valid()) {
     send_bye(s, leg);
-    calls_.reject_offer(s.call, leg.agent, "bad-sdp-answer");
-    return maybe_erase(s.token);
+    return TwoXx::kBadAnswer;
   }
   leg.media = *media;
-  calls_.answer(s.call, leg.agent, ep);
+  return TwoXx::kAnswered;
 }
 
 void B2bua::on_answer_result(CallId call, const std::string& agent, const Status& status) {
@@ -234,6 +260,8 @@ void B2bua::on_call_ended(CallId call, const std::string&, const std::string&) {
     if (leg.state == Leg::State::kIncoming) {
       respond(leg.invite_txn, 480, "Temporarily Unavailable");
       end_leg(leg);
+    } else if (leg.state == Leg::State::kOutgoing) {
+      cancel_outbound(*s, "call-ended", false);
     } else if (leg.state == Leg::State::kWaitAck || leg.state == Leg::State::kUp) {
       send_bye(*s, leg);
     }
@@ -249,6 +277,16 @@ void B2bua::on_transport_error(TransactionId id, const Status&) {
   const auto it = by_txn_.find(id);
   if (it == by_txn_.end()) return;
   Session* s = session_by_token(it->second);
+  if (s && s->caller && s->caller->outbound && s->caller->invite_txn == id) {
+    // The trunk never answered our INVITE (timer B) or cannot be reached.
+    const bool outgoing = s->caller->state == Leg::State::kOutgoing;
+    end_leg(*s->caller);
+    if (outgoing && !s->call_ended) {
+      s->call_ended = true;
+      calls_.outbound_failed(s->call, "unreachable");
+    }
+    return maybe_erase(s->token);
+  }
   if (!s || !s->agent || s->agent->invite_txn != id) return;
   // The phone never answered our INVITE (timer B) or cannot be reached.
   const bool outgoing = s->agent->state == Leg::State::kOutgoing;

@@ -7,6 +7,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "common/log.hpp"
 #include "control/sip/b2bua/session.hpp"
 #include "control/sip/headers.hpp"
 #include "control/sip/transport/protection.hpp"
@@ -15,16 +16,15 @@ namespace sb::sip::b2bua {
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER";
-
 std::size_t method_index(std::string_view m) {
   for (std::size_t i = 0; i + 1 < B2buaCounters::kMethodCount; ++i)
     if (m == B2buaCounters::kMethods[i]) return i;
   return B2buaCounters::kMethodCount - 1;
 }
 
-// Caller ids end up in the From of the agent's INVITE and in history:
-// keep the characters a SIP user part and a phone number need.
+}  // namespace
+
+// Caller ids end up in the From of the agent's INVITE and in history.
 std::string sanitize_user(std::string_view user) {
   std::string out;
   for (char c : user) {
@@ -35,8 +35,6 @@ std::string sanitize_user(std::string_view user) {
   }
   return out.empty() ? "anonymous" : out;
 }
-
-}  // namespace
 
 dataplane::Endpoint media_endpoint(const sdp::NegotiatedMedia& m) {
   in_addr a{};
@@ -177,7 +175,9 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
       if (!leg || leg->call_id != *cid || !leg->two_xx) continue;
       leg->two_xx->on_ack();
       leg->two_xx.reset();
-      if (leg->state == Leg::State::kWaitAck) leg->state = Leg::State::kUp;
+      if (leg->state != Leg::State::kWaitAck) continue;
+      leg->state = Leg::State::kUp;
+      if (leg == &*s->caller && leg->our_offer) return on_ack_answer(*s, *leg, req);
     }
     return;
   }
@@ -201,8 +201,8 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
   }
   if (method == "INVITE") return on_new_invite(id, req);
   if (method == "BYE" || method == "INFO") return respond(id, 481, "Call/Transaction Does Not Exist");
-  // REFER (blind transfer) and everything else: call control cannot act
-  // on them, so say so rather than accept and ignore.
+  // REFER outside a dialog (there is no call to transfer) and everything
+  // else: say so rather than accept and ignore.
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
 }
 
@@ -235,20 +235,37 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
   }
   if (sessions_.size() >= options_.max_dialogs)
     return respond(id, 503, "Service Unavailable", {{"Retry-After", "5"}});
-  if (req.body().empty())
-    return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"an SDP offer is required (no late offer)\""}});
-  auto type = content_type(req);
-  if (!type || !sdp::iequals(type->type, "application") || !sdp::iequals(type->subtype, "sdp"))
-    return respond(id, 415, "Unsupported Media Type", {{"Accept", "application/sdp"}});
-  auto offer = sdp::parse(req.body());
-  if (!offer) return respond(id, 400, "Bad Request", {{"Warning", "399 - \"SDP: unreadable\""}});
-  // A dry run with a placeholder port: refuse 488 before call control
-  // spends a media session on a call we cannot answer.
-  sdp::LocalOrigin probe_origin("switchboard", 1, sdp::AddrType::kIp4, options_.media_address);
-  auto probe = sdp::answer_offer(*offer, caps(9, options_.codecs), probe_origin);
-  if (!probe) return respond(id, 488, "Not Acceptable Here");
-  const dataplane::Endpoint caller_media = media_endpoint(probe->media);
-  if (!caller_media.valid()) return respond(id, 488, "Not Acceptable Here", {{"Warning", "305 - \"IPv4 media address needed\""}});
+  std::optional<sdp::SessionDescription> offer;
+  std::optional<sdp::Answer> probe;
+  dataplane::Endpoint caller_media;
+  std::string late_codec;
+  if (req.body().empty()) {
+    // Late offer: we offer in the 200 and learn the caller's address from
+    // the answer in the ACK. Call control needs an address to start the
+    // call: the discard port of the INVITE's source stands in until then.
+    late_codec = late_offer_codec();
+    if (late_codec.empty()) return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"no G.711 codec to offer\""}});
+    sdp::NegotiatedMedia placeholder;
+    placeholder.remote_address = source_ip(source);
+    placeholder.remote_port = 9;
+    caller_media = media_endpoint(placeholder);
+    if (!caller_media.valid()) return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"late offer needs IPv4\""}});
+  } else {
+    auto type = content_type(req);
+    if (!type || !sdp::iequals(type->type, "application") || !sdp::iequals(type->subtype, "sdp"))
+      return respond(id, 415, "Unsupported Media Type", {{"Accept", "application/sdp"}});
+    auto parsed = sdp::parse(req.body());
+    if (!parsed) return respond(id, 400, "Bad Request", {{"Warning", "399 - \"SDP: unreadable\""}});
+    offer = std::move(*parsed);
+    // A dry run with a placeholder port: refuse 488 before call control
+    // spends a media session on a call we cannot answer.
+    sdp::LocalOrigin probe_origin("switchboard", 1, sdp::AddrType::kIp4, options_.media_address);
+    auto a = sdp::answer_offer(*offer, caps(9, options_.codecs), probe_origin);
+    if (!a) return respond(id, 488, "Not Acceptable Here");
+    probe = std::move(*a);
+    caller_media = media_endpoint(probe->media);
+    if (!caller_media.valid()) return respond(id, 488, "Not Acceptable Here", {{"Warning", "305 - \"IPv4 media address needed\""}});
+  }
   auto from_hdr = from(req);
   auto to_hdr = to(req);
   auto cid = call_id(req);
@@ -274,16 +291,24 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
   leg.invite_txn = id;
   leg.origin = source;
   leg.peer = dialog_destination(leg.route_set, leg.remote_target, source);
-  leg.remote_offer = std::move(*offer);
-  leg.media = probe->media;
-  leg.codecs = options_.codecs;
-
   calls::InboundCall in;
   in.caller_media = caller_media;
   in.caller_id = sanitize_user(from_hdr->uri.user);
-  in.codec = codec_id(probe->media.codec);
-  in.payload_type = static_cast<std::uint8_t>(probe->media.payload_type);
-  in.telephone_event_pt = static_cast<std::uint8_t>(probe->media.telephone_event_pt.value_or(0));
+  if (probe) {
+    leg.remote_offer = std::move(*offer);
+    leg.media = probe->media;
+    leg.codecs = options_.codecs;
+    in.codec = codec_id(probe->media.codec);
+    in.payload_type = static_cast<std::uint8_t>(probe->media.payload_type);
+    in.telephone_event_pt = static_cast<std::uint8_t>(probe->media.telephone_event_pt.value_or(0));
+  } else {
+    // Our offer names one codec, so the answer cannot pick another one
+    // than the media session was started with.
+    leg.codecs = {late_codec};
+    in.codec = codec_id(late_codec);
+    in.payload_type = static_cast<std::uint8_t>(sdp::standard_codec(late_codec)->payload_type);
+    in.telephone_event_pt = static_cast<std::uint8_t>(sdp::LocalCapabilities{}.telephone_event_pt);
+  }
   auto ruri = parse_uri(req.request_uri());
   if (ruri && ruri->is_sip()) {
     const auto d = options_.dids.find(std::string(ruri->user));
@@ -333,21 +358,69 @@ void B2bua::on_call_started(std::uint64_t token, Result<Started> started) {
   leg.local_port = started->local_media.port;
   leg.sdp_origin = std::make_unique<sdp::LocalOrigin>("switchboard", 1000 + s->call, sdp::AddrType::kIp4,
                                                       options_.media_address);
-  auto a = sdp::answer_offer(*leg.remote_offer, caps(leg.local_port, leg.codecs), *leg.sdp_origin);
   const Transaction* t = layer_.find(leg.invite_txn);
-  if (!a || !t) {
+  std::string body;
+  if (leg.remote_offer) {
+    auto a = sdp::answer_offer(*leg.remote_offer, caps(leg.local_port, leg.codecs), *leg.sdp_origin);
+    if (a) {
+      leg.media = a->media;
+      // The answer may name only the codec the call runs; later offers in
+      // this dialog must keep it (the agent leg relays it unchanged).
+      leg.codecs = {a->media.codec};
+      body = sdp::serialize(a->answer);
+    }
+  } else if (auto o = sdp::make_offer(caps(leg.local_port, leg.codecs), *leg.sdp_origin)) {
+    leg.our_offer = *o;  // late offer: the ACK answers it
+    body = sdp::serialize(*o);
+  }
+  if (body.empty() || !t) {
     if (t) respond(leg.invite_txn, 488, "Not Acceptable Here");
     end_leg(leg);
     s->call_ended = true;
     calls_.hangup(s->call, "caller");
     return maybe_erase(token);
   }
-  leg.media = a->media;
-  // The answer may name only the codec the call runs; later offers in
-  // this dialog must keep it (the agent leg relays it unchanged).
-  leg.codecs = {a->media.codec};
-  respond_2xx(leg.invite_txn, t->request().message(), leg, sdp::serialize(a->answer));
+  respond_2xx(leg.invite_txn, t->request().message(), leg, body);
   leg.state = Leg::State::kWaitAck;
+}
+
+std::string B2bua::late_offer_codec() const {
+  for (const auto& c : options_.codecs)
+    if (sdp::iequals(c, "PCMU") || sdp::iequals(c, "PCMA")) return sdp::standard_codec(c)->name;
+  return "";
+}
+
+std::string B2bua::source_ip(const Peer& source) {
+  std::string h = source.host;
+  if (h.size() > 2 && h.front() == '[') return "";  // IPv6: the dataplane is IPv4 only
+  return h;
+}
+
+void B2bua::on_ack_answer(Session& s, Leg& leg, const SipMessage& ack) {
+  std::optional<sdp::NegotiatedMedia> media;
+  std::string why = "no SDP answer in the ACK";
+  if (!ack.body().empty()) {
+    auto answer = sdp::parse(ack.body());
+    if (!answer) why = "unreadable SDP answer in the ACK: " + answer.status().message();
+    else if (auto m = sdp::process_answer(*leg.our_offer, *answer); !m) why = "SDP answer refused: " + m.status().message();
+    else media = *m;
+  }
+  const dataplane::Endpoint ep = media ? media_endpoint(*media) : dataplane::Endpoint{};
+  if (media && !ep.valid()) why = "SDP answer without an IPv4 media address";
+  if (!media || !ep.valid()) {
+    // RFC 3261 §13.2.2.4 leaves a UAS no way to refuse an answer but to
+    // end the session.
+    spdlog::info("sip: call {}: {}: BYE", s.call, why);
+    send_bye(s, leg);
+    if (s.call && !s.call_ended) {
+      s.call_ended = true;
+      calls_.hangup(s.call, "bad-sdp-answer");
+    }
+    return maybe_erase(s.token);
+  }
+  leg.media = *media;
+  leg.codecs = {media->codec};
+  if (s.call && !s.call_ended) calls_.update_media(s.call, 0, ep, media->remote_hold);
 }
 
 void B2bua::on_cancel(TransactionId invite, const SipMessage&) {
@@ -366,7 +439,13 @@ void B2bua::on_cancel(TransactionId invite, const SipMessage&) {
 
 void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg) {
   Leg* leg = agent_leg ? (s.agent ? &*s.agent : nullptr) : (s.caller ? &*s.caller : nullptr);
-  if (!leg || leg->state == Leg::State::kDone) return respond(id, 481, "Call/Transaction Does Not Exist");
+  if (!leg) return respond(id, 481, "Call/Transaction Does Not Exist");
+  if (leg->state == Leg::State::kDone) {
+    // A BYE crossing ours (a transferring phone hangs up when told NOTIFY
+    // 200, as we hang it up) asks for what is done already.
+    if (req.method() == "BYE") return respond(id, 200, "OK");
+    return respond(id, 481, "Call/Transaction Does Not Exist");
+  }
   auto cs = cseq(req);
   if (cs) {
     // §12.2.2: lower than the last one is out of order.
@@ -377,6 +456,11 @@ void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bo
   if (method == "BYE") {
     respond(id, 200, "OK");
     end_leg(*leg);
+    if (agent_leg && (leg->released || (s.refer && s.refer->from_agent_leg))) {
+      // The agent transferred the call and leaves; the caller stays.
+      leg->released = true;
+      return maybe_erase(s.token);
+    }
     if (s.call && !s.call_ended) {
       s.call_ended = true;
       calls_.hangup(s.call, agent_leg ? "agent" : "caller");
@@ -385,6 +469,7 @@ void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bo
   }
   if (method == "INVITE") return on_reinvite(id, req, s, *leg, agent_leg);
   if (method == "INFO") return on_info(id, req, s);
+  if (method == "REFER") return on_refer(id, req, s, *leg, agent_leg);
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
 }
 
@@ -487,6 +572,8 @@ void B2bua::on_tick(Nanos now) {
     if (s->agent && s->agent->state == Leg::State::kOutgoing && s->agent->ring_deadline.count() > 0 &&
         now >= s->agent->ring_deadline)
       cancel_agent(*s, "ring-timeout", true);
+    if (s->caller && s->caller->outbound && s->caller->state == Leg::State::kOutgoing && now >= s->caller->ring_deadline)
+      cancel_outbound(*s, "no-answer", true);
     maybe_erase(token);
   }
   registrar_.expire();

@@ -12,9 +12,11 @@
 // and the 200 carries our SDP answer; the 2xx is retransmitted until ACK.
 // CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
 // served in or out of the dialog as RFC 3261 says; REGISTER goes to the
-// registrar. Offers without SDP (late offer) are answered 488: the media
-// session needs the caller's address before we answer, and trunks send
-// early offers. REFER gets 501: call control has no transfer yet.
+// registrar. An INVITE without SDP (late offer) gets our offer in the 200
+// (one G.711 codec, so the media session can start before the answer);
+// the ACK's answer gives the caller's media address, and a missing or bad
+// one ends the call with BYE. REFER in a dialog is a blind transfer to a
+// queue or an agent (transfer.cpp).
 //
 // Agents: when the ACD offers a call to an agent with a live registration,
 // call control tells us (on_agent_offered) and we INVITE the phone with an
@@ -60,6 +62,13 @@ class CallPort {
   virtual void reject_offer(CallId call, const std::string& agent, const std::string& why) = 0;
   virtual void digit(CallId call, char digit) = 0;
   virtual void update_media(CallId call, int leg, dataplane::Endpoint remote, bool hold) = 0;
+  // A REFER (blind transfer); `by` is "agent" or "caller". Reply with
+  // B2bua::on_transfer_result(call, status).
+  virtual void transfer(CallId call, const calls::TransferTarget& to, const std::string& by) = 0;
+  // The outcome of place_outbound: the dialled party answered (its media
+  // address), or the leg could not be set up.
+  virtual void outbound_answered(CallId call, dataplane::Endpoint remote_media) = 0;
+  virtual void outbound_failed(CallId call, const std::string& why) = 0;
 };
 
 class WireSink {
@@ -72,6 +81,14 @@ struct TrunkAcl {
   std::string name;
   std::vector<std::string> cidrs;
   std::string user, password;  // empty: no Digest
+};
+
+// Where calls we place go ([sip.outbound]).
+struct OutboundTrunk {
+  Peer peer;                    // numeric address, port, transport
+  std::string user, password;   // Digest credentials; empty: none
+  std::string caller_id;        // presented in From; empty: the call's own
+  std::string domain;           // Request-URI and To host; empty: peer.host
 };
 
 struct B2buaOptions {
@@ -89,6 +106,7 @@ struct B2buaOptions {
   std::uint16_t tcp_port = 0;                // 0: no TCP listener
   RegistrarOptions registrar;
   TransactionLayerConfig transactions;
+  std::optional<OutboundTrunk> outbound;     // none: callbacks cannot be placed
 };
 
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
@@ -123,6 +141,10 @@ class B2bua final : public TransactionUser {
   void on_agent_offered(const calls::CallSignalling::AgentOffer& offer);
   void on_offer_cancelled(CallId call, const std::string& agent);
   void on_call_ended(CallId call, const std::string& reason, const std::string& by);
+  void on_transfer_result(CallId call, const Status& status);
+  // Dial a callback through the outbound trunk (outbound_leg.cpp).
+  void place_outbound(const calls::OutboundCall& call);
+  void on_agent_released(CallId call, const std::string& agent);
 
   // ---- timers ----
   std::optional<Nanos> next_deadline() const;
@@ -149,7 +171,19 @@ class B2bua final : public TransactionUser {
   void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void on_info(TransactionId id, const SipMessage& req, Session& s);
+  void on_outbound_response(const SipMessage& resp, Session& s);
+  // Resends the INVITE with Digest credentials; false when it cannot.
+  bool answer_challenge(Session& s, Leg& leg, const SipMessage& resp);
+  void cancel_outbound(Session& s, const std::string& why, bool tell_calls);
+  // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
+  void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  void notify_refer(Session& s, int code, std::string_view reason, bool final);
   void on_agent_response(TransactionId id, const SipMessage& resp, Session& s);
+  // Late offer: the caller's ACK carries the answer to the offer in our 200.
+  void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);
+  // The codec a late offer names: the first G.711 one we prefer; "" if none.
+  std::string late_offer_codec() const;
+  static std::string source_ip(const Peer& source);
   void respond(TransactionId id, int code, std::string_view reason,
                std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
                std::string_view to_tag = {}, bool dialog = false);
@@ -157,8 +191,16 @@ class B2bua final : public TransactionUser {
   void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp);
   // In-dialog requests we originate.
   std::string dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
-                             std::string_view body_type = {}, std::string_view body = {});
+                             std::string_view body_type = {}, std::string_view body = {},
+                             const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
   void send_bye(Session& s, Leg& leg);
+  // Sends leg's INVITE with our offer (made from `c` on first use) and
+  // registers its transaction; false (leg ended) when it cannot be sent.
+  bool send_invite(Session& s, Leg& leg, const sdp::LocalCapabilities& c,
+                   const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
+  // A 2xx to an INVITE we sent: ACK, dialog confirmed, the answer checked.
+  enum class TwoXx : std::uint8_t { kDone, kBadAnswer, kAnswered };
+  TwoXx confirm_2xx(Session& s, Leg& leg, const SipMessage& resp, dataplane::Endpoint& media_out);
   void cancel_agent(Session& s, const std::string& why, bool tell_acd);
   void end_leg(Leg& leg);
   void maybe_erase(std::uint64_t token);

@@ -12,6 +12,9 @@
 
 namespace sb::sip::b2bua {
 
+// What we serve, in Allow headers.
+inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER";
+
 struct B2bua::Leg {
   enum class State : std::uint8_t {
     kIncoming,   // caller: INVITE received, no final response yet
@@ -43,6 +46,11 @@ struct B2bua::Leg {
   std::string ack;                      // agent leg: our ACK of its 2xx, resent on retransmissions
   std::string agent;                    // agent leg: the ACD agent id
   Nanos ring_deadline{0};
+  // Agent leg: released from the call (transfer); its BYE no longer ends
+  // the call.
+  bool released = false;
+  bool outbound = false;                // caller leg of a call we placed (UAC)
+  int auth_attempts = 0;                // outbound: Digest answers sent
 };
 
 struct B2bua::Session {
@@ -51,11 +59,20 @@ struct B2bua::Session {
   bool call_ended = false;              // call control reported the end, or we hung it up
   std::optional<Leg> caller;
   std::optional<Leg> agent;
+  // A REFER accepted (202) whose outcome call control has not given yet;
+  // its NOTIFYs go in the dialog of the leg it came on.
+  struct Refer {
+    bool from_agent_leg = false;
+  };
+  std::optional<Refer> refer;
 };
 
 // NegotiatedMedia -> the dataplane's address (IPv4 only, like the dataplane).
 dataplane::Endpoint media_endpoint(const sdp::NegotiatedMedia& m);
 codecs::CodecId codec_id(const std::string& name);
+// A user part fit for From/To and history: the characters a SIP user part
+// and a phone number need, at most 64; "anonymous" when nothing is left.
+std::string sanitize_user(std::string_view user);
 // Where requests of a dialog go (RFC 3261 §12.2.1.1, loose routing): the
 // first Route, else the remote target; `fallback` when that is no numeric
 // address (no DNS on the SIP thread).

@@ -137,7 +137,46 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
     });
   }
 
+  void transfer(CallId call, const calls::TransferTarget& to, const std::string& by) override {
+    auto self = shared_from_this();
+    const bool posted = on_media_thread([self, call, to, by](dataplane::MediaSessions& ms) {
+      const Status st = self->control.transfer(call, to, by, ms);
+      self->on_sip_thread([self, call, st] {
+        self->b2bua->on_transfer_result(call, st);
+        self->rearm();
+      });
+    });
+    if (!posted) b2bua->on_transfer_result(call, unavailable("call control is busy"));
+  }
+
+  void outbound_answered(CallId call, dataplane::Endpoint media) override {
+    auto self = shared_from_this();
+    if (!on_media_thread([self, call, media](dataplane::MediaSessions& ms) {
+          self->control.outbound_answered(call, media, ms).ignore_error();
+        }))
+      spdlog::warn("sip: call {}: outbound answer not delivered: call control is busy", call);
+  }
+  void outbound_failed(CallId call, const std::string& why) override {
+    auto self = shared_from_this();
+    if (!on_media_thread([self, call, why](dataplane::MediaSessions& ms) {
+          self->control.outbound_failed(call, why, ms).ignore_error();
+        }))
+      spdlog::warn("sip: call {}: outbound failure not delivered: call control is busy", call);
+  }
+
   // ---- CallSignalling (media thread -> SIP thread) ----
+  void place_outbound(const calls::OutboundCall& call) override {
+    on_sip_thread([self = shared_from_this(), call] {
+      self->b2bua->place_outbound(call);
+      self->rearm();
+    });
+  }
+  void on_agent_released(std::uint64_t call, const std::string& agent) override {
+    on_sip_thread([self = shared_from_this(), call, agent] {
+      self->b2bua->on_agent_released(call, agent);
+      self->rearm();
+    });
+  }
   void on_agent_offered(const AgentOffer& offer) override {
     on_sip_thread([self = shared_from_this(), offer] {
       self->b2bua->on_agent_offered(offer);
@@ -271,6 +310,19 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.max_dialogs = sip.max_dialogs;
   o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
+  if (sip.outbound) {
+    const config::SipListen& at = sip.outbound->target;
+    OutboundTrunk trunk;
+    trunk.peer.host = at.address.find(':') != std::string::npos ? "[" + at.address + "]" : at.address;
+    trunk.peer.port = at.port;
+    trunk.peer.transport = at.transport == "tcp" ? "TCP" : "UDP";
+    trunk.peer.reliable = at.transport == "tcp";
+    trunk.user = sip.outbound->user;
+    trunk.password = sip.outbound->password;
+    trunk.caller_id = sip.outbound->caller_id;
+    trunk.domain = sip.outbound->domain;
+    o.outbound = std::move(trunk);
+  }
   o.registrar.realm = sip.domain;
   o.registrar.max_expires = sip.max_expires;
   o.registrar.min_expires = sip.min_expires;

@@ -242,6 +242,52 @@ TEST(Config, SipListenAddresses) {
   EXPECT_NE(lines[6].find("sip.listen[7]: udp:1.2.3.4:5060 is listed twice"), std::string::npos) << lines[6];
 }
 
+TEST(Config, SipOutboundTrunk) {
+  auto r = load("[sip]\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  EXPECT_FALSE(r.config->sip.outbound);
+  r = load(
+      "[sip.outbound]\naddress = \"[2001:db8::10]:5070\"\ntransport = \"tcp\"\nuser = \"acct\"\npassword = \"s3cret\"\n"
+      "caller_id = \"+15550100\"\ndomain = \"carrier.example\"\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  ASSERT_TRUE(r.config->sip.outbound);
+  const auto& o = *r.config->sip.outbound;
+  EXPECT_EQ(o.target.to_string(), "tcp:[2001:db8::10]:5070");
+  EXPECT_EQ(o.user, "acct");
+  EXPECT_EQ(o.password, "s3cret");
+  EXPECT_EQ(o.caller_id, "+15550100");
+  EXPECT_EQ(o.domain, "carrier.example");
+  const auto shown = r.config->to_json()["sip"]["outbound"];
+  EXPECT_EQ(shown["target"], "tcp:[2001:db8::10]:5070");
+  EXPECT_EQ(shown["digest"], true);
+  EXPECT_EQ(shown.dump().find("s3cret"), std::string::npos) << shown.dump();
+  r = load("[sip.outbound]\naddress = \"192.0.2.10:5060\"\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  EXPECT_EQ(r.config->sip.outbound->target.to_string(), "udp:192.0.2.10:5060");
+
+  auto lines = error_lines(load(
+      "[sip.outbound]\naddress = \"carrier.example:5060\"\ntransport = \"tls\"\npassword = \"s3cret\"\n"
+      "caller_id = \"no spaces\"\ndomain = \"a@b\"\nadress = 1\n"));
+  ASSERT_EQ(lines.size(), 6u) << joined(lines);
+  EXPECT_EQ(lines[0], "test.toml:2:11: sip.outbound.address: \"carrier.example\" is not an IPv4 or IPv6 address") << joined(lines);
+  EXPECT_EQ(lines[1], "test.toml:3:13: sip.outbound.transport: \"tls\" is not one of \"udp\", \"tcp\"") << joined(lines);
+  EXPECT_EQ(lines[2], "test.toml:4:12: sip.outbound.password: is set without 'user'") << joined(lines);
+  EXPECT_EQ(lines[3], "test.toml:5:13: sip.outbound.caller_id: must be 1-64 digits, letters or + * # . _ -") << joined(lines);
+  EXPECT_EQ(lines[4], "test.toml:6:10: sip.outbound.domain: must be a host name without spaces or SIP punctuation")
+      << joined(lines);
+  EXPECT_EQ(lines[5], "test.toml:7:1: sip.outbound.adress: unknown key (did you mean 'address'?)") << joined(lines);
+
+  lines = error_lines(load("[sip.outbound]\nuser = \"acct\"\n"));
+  ASSERT_EQ(lines.size(), 2u) << joined(lines);
+  EXPECT_NE(lines[0].find("sip.outbound.address: "), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[1], "test.toml:2:8: sip.outbound.user: is set without 'password'") << joined(lines);
+  for (const char* bad : {"192.0.2.10", "192.0.2.10:0", "2001:db8::1:5060", "192.0.2.10:99999"}) {
+    lines = error_lines(load(std::string("[sip.outbound]\naddress = \"") + bad + "\"\n"));
+    ASSERT_EQ(lines.size(), 1u) << bad << ": " << joined(lines);
+    EXPECT_EQ(lines[0].rfind("test.toml:2:11: sip.outbound.address: ", 0), 0u) << lines[0];
+  }
+}
+
 TEST(Config, WarningsDoNotFailTheLoad) {
   const auto r = load("[dataplane]\ncores = [4095]\n[acd]\nqueues = {}\n");
   ASSERT_TRUE(r.ok());

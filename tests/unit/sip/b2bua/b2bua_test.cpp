@@ -1,98 +1,9 @@
-// The B2BUA driven without sockets: requests in as bytes, responses and
-// requests out through a recording wire, call control replaced by a fake
-// that records what it was asked and answers when the test says so.
-#include <gtest/gtest.h>
+// The B2BUA driven without sockets (b2bua_fixture.hpp): inbound calls,
+// refusals, CANCEL, re-INVITE, late offers, agents rung and answering.
+#include "tests/unit/sip/b2bua/b2bua_fixture.hpp"
 
-#include "control/sip/b2bua/b2bua.hpp"
-#include "control/sip/headers.hpp"
-
-namespace sb::sip::b2bua {
+namespace sb::sip::b2bua::test {
 namespace {
-
-struct FakeCalls final : CallPort {
-  struct Start {
-    std::uint64_t token;
-    calls::InboundCall call;
-  };
-  std::vector<Start> starts;
-  std::vector<std::pair<CallId, std::string>> hangups;
-  std::vector<std::pair<CallId, char>> digits;
-  std::vector<std::string> rejects;
-  std::vector<std::pair<CallId, dataplane::Endpoint>> answers;
-  std::vector<std::pair<int, bool>> updates;
-  void start_call(std::uint64_t token, const calls::InboundCall& call) override { starts.push_back({token, call}); }
-  void hangup(CallId call, const std::string& by) override { hangups.emplace_back(call, by); }
-  void answer(CallId call, const std::string&, dataplane::Endpoint media) override { answers.emplace_back(call, media); }
-  void reject_offer(CallId, const std::string& agent, const std::string& why) override { rejects.push_back(agent + ":" + why); }
-  void digit(CallId call, char d) override { digits.emplace_back(call, d); }
-  void update_media(CallId, int leg, dataplane::Endpoint, bool hold) override { updates.emplace_back(leg, hold); }
-};
-
-struct FakeWire final : WireSink {
-  std::vector<std::string> sent;
-  void send(const Peer&, std::string bytes) override { sent.push_back(std::move(bytes)); }
-  // The last message starting with `prefix`.
-  std::string last(const std::string& prefix) const {
-    for (auto it = sent.rbegin(); it != sent.rend(); ++it)
-      if (it->rfind(prefix, 0) == 0) return *it;
-    return "";
-  }
-};
-
-const std::string kSdp =
-    "v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-    "m=audio 40000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n";
-
-std::string request(const std::string& method, const std::string& ruri, const std::string& call_id, int cseq,
-                    const std::string& to_tag = "", const std::string& branch = "z9hG4bK-1",
-                    const std::string& body = "", const std::string& type = "application/sdp",
-                    const std::string& cseq_method = "") {
-  std::string m = method + " " + ruri + " SIP/2.0\r\n"
-                  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=" + branch + "\r\n"
-                  "Max-Forwards: 70\r\n"
-                  "From: <sip:+15550001@127.0.0.1>;tag=caller1\r\n"
-                  "To: <" + ruri + ">" + (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\n"
-                  "Call-ID: " + call_id + "\r\n"
-                  "CSeq: " + std::to_string(cseq) + " " + (cseq_method.empty() ? method : cseq_method) + "\r\n"
-                  "Contact: <sip:caller@127.0.0.1:5070>\r\n";
-  if (!body.empty()) m += "Content-Type: " + type + "\r\n";
-  m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  return m;
-}
-
-class B2buaTest : public ::testing::Test {
- protected:
-  B2buaTest() {
-    B2buaOptions o;
-    o.trunks = {{"local", {"127.0.0.0/8"}, "", ""}};
-    o.dids = {{"100", "sales_menu"}, {"200", "queue:support"}};
-    o.media_address = "127.0.0.1";
-    o.registrar.agents = {{"1001", "secret-1001"}};
-    o.registrar.nonce_secret = "x";
-    b2bua_ = std::make_unique<B2bua>(clock_, o, calls_, wire_);
-  }
-  void in(const std::string& bytes, const std::string& host = "127.0.0.1") {
-    b2bua_->on_message(*OwnedMessage::parse(bytes), Peer{host, 5070, "UDP", false});
-  }
-  std::string tag_of(const std::string& response) {
-    auto m = OwnedMessage::parse(response);
-    return std::string(to(m->message())->tag);
-  }
-  // An answered inbound call: returns the To-tag of our 200.
-  std::string answered_call(const std::string& call_id, CallId id) {
-    in(request("INVITE", "sip:100@127.0.0.1", call_id, 1, "", "z9hG4bK-inv-" + call_id, kSdp));
-    EXPECT_FALSE(calls_.starts.empty());
-    b2bua_->on_call_started(calls_.starts.back().token, B2bua::Started{id, {0x7f000001, 30000}});
-    const std::string ok = wire_.last("SIP/2.0 200");
-    EXPECT_NE(ok.find("m=audio 30000 RTP/AVP 0 101"), std::string::npos) << ok;
-    return tag_of(ok);
-  }
-
-  ManualClock clock_{std::chrono::seconds(10)};
-  FakeCalls calls_;
-  FakeWire wire_;
-  std::unique_ptr<B2bua> b2bua_;
-};
 
 TEST_F(B2buaTest, InboundCallIsAnsweredAcknowledgedAndHungUp) {
   in(request("INVITE", "sip:200@127.0.0.1", "c1", 1, "", "z9hG4bK-a", kSdp));
@@ -138,8 +49,6 @@ TEST_F(B2buaTest, RefusesWhatItCannotServe) {
   in(request("INVITE", "sip:100@127.0.0.1", "x1", 1, "", "z9hG4bK-x1", kSdp), "10.1.2.3");
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 403"), std::string::npos);
   EXPECT_EQ(b2bua_->counters().acl_rejections.load(), 1u);
-  in(request("INVITE", "sip:100@127.0.0.1", "x2", 1, "", "z9hG4bK-x2"));  // late offer
-  EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 488"), std::string::npos);
   const std::string g729 = "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\n";
   in(request("INVITE", "sip:100@127.0.0.1", "x3", 1, "", "z9hG4bK-x3", g729));
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 488"), std::string::npos);
@@ -192,53 +101,110 @@ TEST_F(B2buaTest, CallControlRefusalIs503AndReinviteHolds) {
   EXPECT_NE(wire_.last("BYE ").find("Call-ID: r2"), std::string::npos);
 }
 
-TEST_F(B2buaTest, RegisteredAgentIsRungAndAnswers) {
-  // Register 1001 (MD5).
-  const std::string reg = "REGISTER sip:switchboard.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-r\r\n"
-                          "From: <sip:1001@switchboard.local>;tag=p\r\nTo: <sip:1001@switchboard.local>\r\nCall-ID: reg\r\n"
-                          "CSeq: 1 REGISTER\r\nContact: <sip:1001@127.0.0.1:5090>\r\nContent-Length: 0\r\n\r\n";
-  b2bua_->on_message(*OwnedMessage::parse(reg), Peer{"127.0.0.1", 5090, "UDP", false});
-  const std::string challenge = wire_.last("SIP/2.0 401");
-  ASSERT_FALSE(challenge.empty());
-  auto chal = OwnedMessage::parse(challenge);
-  const std::string nonce = parse_digest(chal->message().find(HeaderId::kWwwAuthenticate)->value, "WWW-Authenticate")->nonce;
-  const std::string resp = digest_response(DigestAlgorithm::kMd5, "1001", "switchboard.local", "secret-1001", "REGISTER",
-                                           "sip:switchboard.local", nonce, "", "", "");
-  std::string reg2 = reg;
-  reg2.replace(reg2.find("CSeq: 1"), 7, "CSeq: 2");
-  reg2.replace(reg2.find("branch=z9hG4bK-r"), 16, "branch=z9hG4bK-s");
-  reg2.insert(reg2.find("Content-Length"), "Authorization: Digest username=\"1001\", realm=\"switchboard.local\", nonce=\"" +
-                                               nonce + "\", uri=\"sip:switchboard.local\", response=\"" + resp + "\"\r\n");
-  b2bua_->on_message(*OwnedMessage::parse(reg2), Peer{"127.0.0.1", 5090, "UDP", false});
-  ASSERT_NE(wire_.last("SIP/2.0 200").find("expires="), std::string::npos) << wire_.last("SIP/2.0");
-  EXPECT_EQ(b2bua_->counters().registrations.load(), 1u);
+// Late offer (RFC 3261 §13.2.1): no SDP in the INVITE, our offer in the
+// 200, the caller's answer in the ACK.
+class LateOfferTest : public B2buaTest {
+ protected:
+  // INVITE without a body, call control starts call `id`: our 200's To-tag.
+  std::string offered_in_200(const std::string& call_id, CallId id) {
+    in(request("INVITE", "sip:200@127.0.0.1", call_id, 1, "", "z9hG4bK-inv-" + call_id));
+    EXPECT_EQ(calls_.starts.size(), 1u);
+    if (calls_.starts.empty()) return "";
+    // Until the answer: the discard port of the INVITE's source, and the
+    // one codec our offer will name.
+    const auto& start = calls_.starts.back().call;
+    EXPECT_EQ(start.caller_media, (dataplane::Endpoint{0x7f000001, 9}));
+    EXPECT_EQ(start.codec, codecs::CodecId::kPcmu);
+    EXPECT_EQ(start.payload_type, 0);
+    EXPECT_EQ(start.telephone_event_pt, 101);
+    b2bua_->on_call_started(calls_.starts.back().token, B2bua::Started{id, {0x7f000001, 30000}});
+    const std::string ok = wire_.last("SIP/2.0 200");
+    EXPECT_NE(ok.find("Content-Type: application/sdp"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("m=audio 30000 RTP/AVP 0 101\r\n"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("a=rtpmap:101 telephone-event/8000"), std::string::npos) << ok;
+    return tag_of(ok);
+  }
+  void ack(const std::string& call_id, const std::string& tag, const std::string& body) {
+    in(request("ACK", "sip:caller@127.0.0.1:5070", call_id, 1, tag, "z9hG4bK-ack-" + call_id, body));
+  }
+};
 
+TEST_F(LateOfferTest, TheAckAnswerGivesTheCallersMedia) {
+  const std::string tag = offered_in_200("l1", 41);
+  ASSERT_FALSE(tag.empty());
+  EXPECT_TRUE(calls_.updates.empty());
+  const std::string answer = "v=0\r\no=caller 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                             "m=audio 40002 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+  ack("l1", tag, answer);
+  ASSERT_EQ(calls_.updates.size(), 1u);
+  EXPECT_EQ(calls_.updates[0], std::make_pair(0, false));
+  EXPECT_EQ(calls_.updated_to[0], (dataplane::Endpoint{0x7f000001, 40002}));
+  EXPECT_TRUE(calls_.hangups.empty());
+  // The 2xx is no longer resent, and the dialog serves re-INVITEs with
+  // the negotiated codec.
+  const auto after_ack = wire_.sent.size();
+  clock_.advance(std::chrono::seconds(2));
+  b2bua_->on_tick(clock_.now());
+  EXPECT_EQ(wire_.sent.size(), after_ack);
+  std::string reoffer = kSdp;
+  reoffer.replace(reoffer.find("40000"), 5, "40010");
+  in(request("INVITE", "sip:switchboard@127.0.0.1", "l1", 2, tag, "z9hG4bK-l1re", reoffer));
+  EXPECT_NE(wire_.last("SIP/2.0 200").find("m=audio 30000 RTP/AVP 0 101"), std::string::npos) << wire_.last("SIP/2.0 200");
+  ASSERT_EQ(calls_.updated_to.size(), 2u);
+  EXPECT_EQ(calls_.updated_to[1].port, 40010);
+}
+
+TEST_F(LateOfferTest, AMissingOrBadAnswerEndsTheCallWithBye) {
+  const std::string answers[] = {
+      "",                                                      // no answer at all
+      "v=0\r\nnot sdp\r\n",                                   // unreadable
+      // PCMA was never offered.
+      "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40004 RTP/AVP 8\r\n",
+      // The stream declined.
+      "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n",
+  };
+  CallId id = 50;
+  for (const std::string& answer : answers) {
+    SCOPED_TRACE(answer);
+    calls_.starts.clear();
+    calls_.hangups.clear();
+    const std::string call_id = "lb" + std::to_string(id);
+    const std::string tag = offered_in_200(call_id, id);
+    ack(call_id, tag, answer);
+    EXPECT_NE(wire_.last("BYE sip:caller@127.0.0.1:5070").find("Call-ID: " + call_id), std::string::npos);
+    ASSERT_EQ(calls_.hangups.size(), 1u);
+    EXPECT_EQ(calls_.hangups[0], std::make_pair(id, std::string("bad-sdp-answer")));
+    EXPECT_TRUE(calls_.updates.empty());
+    b2bua_->on_call_ended(id, "abandoned", "bad-sdp-answer");
+    EXPECT_EQ(b2bua_->sessions(), 0u);
+    ++id;
+  }
+}
+
+TEST_F(B2buaTest, LateOfferNeedsAG711Codec) {
+  B2buaOptions o;
+  o.trunks = {{"local", {"127.0.0.0/8"}, "", ""}};
+  o.codecs = {"G722"};
+  B2bua g722_only(clock_, o, calls_, wire_);
+  g722_only.on_message(*OwnedMessage::parse(request("INVITE", "sip:100@127.0.0.1", "g1", 1, "", "z9hG4bK-g1")),
+                       Peer{"127.0.0.1", 5070, "UDP", false});
+  EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 488"), std::string::npos);
+  EXPECT_TRUE(calls_.starts.empty());
+}
+
+TEST_F(B2buaTest, RegisteredAgentIsRungAndAnswers) {
+  register_agent("1001", 5090);
+  EXPECT_EQ(b2bua_->counters().registrations.load(), 1u);
   answered_call("a1", 21);
-  b2bua_->on_agent_offered({21, "1001", "+15550001", {0x7f000001, 30010}, codecs::CodecId::kPcma, 8, 101});
-  const std::string invite = wire_.last("INVITE sip:1001@127.0.0.1:5090");
-  ASSERT_FALSE(invite.empty());
-  EXPECT_NE(invite.find("m=audio 30010 RTP/AVP 8 101"), std::string::npos) << invite;
-  EXPECT_NE(invite.find("From: \"+15550001\" <sip:+15550001@switchboard.local>"), std::string::npos);
-  auto inv = OwnedMessage::parse(invite);
-  const std::string via = std::string(inv->message().find(HeaderId::kVia)->value);
-  const std::string cid = std::string(*call_id(inv->message()));
-  const std::string answer_sdp = "v=0\r\no=agent 5 5 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                                 "m=audio 41000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n";
-  const std::string ok = "SIP/2.0 200 OK\r\nVia: " + via + "\r\nFrom: " + std::string(inv->message().find(HeaderId::kFrom)->value) +
-                         "\r\nTo: <sip:1001@switchboard.local>;tag=agenttag\r\nCall-ID: " + cid +
-                         "\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@127.0.0.1:5090>\r\nContent-Type: application/sdp\r\n"
-                         "Content-Length: " + std::to_string(answer_sdp.size()) + "\r\n\r\n" + answer_sdp;
-  b2bua_->on_message(*OwnedMessage::parse(ok), Peer{"127.0.0.1", 5090, "UDP", false});
+  const AgentDialog d = agent_answers(21, "1001", 5090);
+  EXPECT_NE(d.invite.find("m=audio 30010 RTP/AVP 8 101"), std::string::npos) << d.invite;
+  EXPECT_NE(d.invite.find("From: \"+15550001\" <sip:+15550001@switchboard.local>"), std::string::npos);
   EXPECT_NE(wire_.last("ACK sip:1001@127.0.0.1:5090").find("CSeq: 1 ACK"), std::string::npos);
   ASSERT_EQ(calls_.answers.size(), 1u);
   EXPECT_EQ(calls_.answers[0].second.port, 41000);
 
   // The agent hangs up: 200, call control told; its end BYEs the caller.
-  const std::string bye = "BYE sip:switchboard@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-ab\r\n"
-                          "From: <sip:1001@switchboard.local>;tag=agenttag\r\nTo: <sip:+15550001@switchboard.local>;tag=" +
-                          std::string(from(inv->message())->tag) + "\r\nCall-ID: " + cid +
-                          "\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
-  b2bua_->on_message(*OwnedMessage::parse(bye), Peer{"127.0.0.1", 5090, "UDP", false});
+  from_agent(d, "BYE", 1);
   ASSERT_FALSE(calls_.hangups.empty());
   EXPECT_EQ(calls_.hangups.back(), std::make_pair(CallId{21}, std::string("agent")));
   b2bua_->on_call_ended(21, "completed", "agent");
@@ -252,4 +218,4 @@ TEST_F(B2buaTest, UnregisteredAgentIsNotRung) {
 }
 
 }  // namespace
-}  // namespace sb::sip::b2bua
+}  // namespace sb::sip::b2bua::test
