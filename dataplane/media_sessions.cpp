@@ -364,9 +364,38 @@ Result<std::uint32_t> MediaSessions::play(SessionId id, int leg,
   return c.playback.id;
 }
 
+Status MediaSessions::check_playable_leg(SessionId id, int leg) {
+  if (leg < 0 || leg > (is_party_id(id) ? 0 : 1)) return invalid_argument("leg must be 0 or 1 (0 for a party)");
+  if (is_party_id(id) ? find_party(id) == nullptr : find(id) == nullptr)
+    return not_found("no media session or party " + std::to_string(id));
+  return Status::ok();
+}
+
+Result<std::uint32_t> MediaSessions::send_dtmf(SessionId id, int leg, std::string_view digits,
+                                               const DtmfOptions& options) {
+  SB_RETURN_IF_ERROR(check_playable_leg(id, leg));
+  Command c;
+  c.kind = Command::kSendDtmf;
+  c.session = id;
+  c.leg = static_cast<std::uint8_t>(leg);
+  const std::size_t n = std::min(digits.size(), DtmfSendSetup::kMaxDigits);
+  std::copy_n(digits.begin(), n, c.dtmf.digits);
+  c.dtmf.count = static_cast<std::uint8_t>(n);
+  c.dtmf.duration_ms = options.duration_ms;
+  c.dtmf.gap_ms = options.gap_ms;
+  c.dtmf.audio = options.audio;
+  c.dtmf.inband = options.inband;
+  if (digits.size() > DtmfSendSetup::kMaxDigits || !LegDtmfSender::valid(c.dtmf))
+    return invalid_argument("send DTMF: 1 to 32 digits of 0-9 * # A-D, 40..5000 ms each, gaps up to 5000 ms");
+  c.dtmf.id = next_playback_id_++;
+  if (next_playback_id_ == 0) next_playback_id_ = 1;
+  SB_RETURN_IF_ERROR(send(session_worker(id), c));
+  return c.dtmf.id;
+}
+
 Status MediaSessions::stop_playback(SessionId id, int leg) {
-  if (leg < 0 || leg > 1) return invalid_argument("leg must be 0 or 1");
-  if (!find(id)) return not_found("no media session " + std::to_string(id));
+  // A party's leg 0 too: what plays to it is a DTMF send.
+  SB_RETURN_IF_ERROR(check_playable_leg(id, leg));
   Command c;
   c.kind = Command::kStopPlayback;
   c.session = id;

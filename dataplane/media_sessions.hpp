@@ -38,6 +38,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -178,7 +179,26 @@ class MediaSessions {
   };
   Result<std::uint32_t> play(SessionId id, int leg, std::span<const std::shared_ptr<const ivr::EncodedPrompt>> prompts,
                              const PlayOptions& options);
+  // Also a party's leg 0 (named by its PartyId), which plays DTMF sends.
   Status stop_playback(SessionId id, int leg);
+
+  // Sends DTMF digits to the far end of a leg (a session's leg 0/1, or a
+  // party's leg 0 with its PartyId): as RFC 4733 events when the leg
+  // negotiated telephone-event (LegRequest::telephone_event_pt, the same
+  // payload type both ways), else as tones encoded in `audio`, the leg's
+  // codec. Runs like a playback: the far end's audio towards the leg is
+  // held back meanwhile, the leg's output stream continues, another play or
+  // send replaces it, stop_playback stops it, and it ends with one
+  // kPlaybackDone carrying the returned id. Errors: invalid-argument
+  // (leg, digits other than 0-9 * # A-D, more than 32, a duration outside
+  // 40..5000 ms or a gap over 5000 ms), not-found, unavailable.
+  struct DtmfOptions {
+    MixCodec audio;                    // the leg's audio payload type and codec (tones)
+    std::uint16_t duration_ms = 100;   // per digit
+    std::uint16_t gap_ms = 60;         // between digits
+    bool inband = false;               // tones even when telephone-event was negotiated
+  };
+  Result<std::uint32_t> send_dtmf(SessionId id, int leg, std::string_view digits, const DtmfOptions& options);
 
   // ---- mixing ----
   // A conference room at 8000 or 16000 Hz on the next worker with a free
@@ -254,6 +274,8 @@ class MediaSessions {
   // A command that names only the session.
   Status session_command(SessionId id, Command::Kind kind);
   Live* find(SessionId id);
+  // A session's leg 0/1 or a party's leg 0 that exists.
+  Status check_playable_leg(SessionId id, int leg);
   LiveRoom* find_room(RoomId id);
   LiveParty* find_party(PartyId id);
   // Reserves a room slot / a party slot and port pair on `worker`.

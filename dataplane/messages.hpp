@@ -9,6 +9,7 @@
 #include "dataplane/media/mixer.hpp"
 #include "dataplane/packet.hpp"
 #include "dataplane/session/leg.hpp"
+#include "dataplane/session/leg_dtmf_sender.hpp"
 #include "dataplane/session/leg_media.hpp"
 #include "dataplane/session/leg_playback.hpp"
 #include "dataplane/session/mix_party.hpp"
@@ -85,6 +86,7 @@ struct Command {
     kAddSupervisor,       // `party` supervises `session` (mix: room, rates, codecs, mode)
     kSetSupervisorMode,   // mix.mode on `session`
     kRemoveSupervisor,    // `session` goes back to relaying
+    kSendDtmf,            // `dtmf` to legs[leg] (a session's leg, or a party's leg 0); ends like a playback
   };
   Kind kind = kCreateSession;
   std::uint8_t leg = 0;
@@ -92,6 +94,7 @@ struct Command {
   LegSetup legs[2];
   RecordingSetup recording;
   PlaybackSetup playback;
+  DtmfSendSetup dtmf;
   PartyId party = 0;
   MixSetup mix;
 };
@@ -119,7 +122,8 @@ struct Event {
     kMediaTimeout,    // no RTP for the leg's timeout
     kDtmf,            // a digit ended (digit, duration, dtmf_source)
     kStats,
-    kPlaybackDone,    // playback_id ended on the leg (playback_end; digit for barge-in)
+    kPlaybackDone,    // playback_id ended on the leg (playback_end; digit for barge-in);
+                      // also the end of a DTMF send (its id, kFinished/kStopped/kReplaced/kEnded)
   };
   Kind kind = kSessionCreated;
   std::uint8_t leg = 0;

@@ -33,6 +33,7 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       media_(total_legs(cfg)),
       recordings_(cfg.max_sessions),
       playback_(total_legs(cfg)),
+      dtmf_senders_(total_legs(cfg)),
       slot_ids_(cfg.max_sessions, 0),
       rooms_(cfg.max_rooms),
       room_ids_(cfg.max_rooms, 0),
@@ -284,7 +285,8 @@ void Worker::on_digit(Leg& leg, char digit, std::uint32_t duration_ms, Event::Dt
   ev.dtmf_source = source;
   emit(ev);
   const auto index = static_cast<std::uint32_t>(&leg - legs_.data());
-  if (leg.playing && playback_[index]->setup().barge_in) end_playback(index, PlaybackEnd::kBargeIn, digit, now_ns);
+  if (leg.playing && !leg.sending_dtmf && playback_[index]->setup().barge_in)
+    end_playback(index, PlaybackEnd::kBargeIn, digit, now_ns);
 }
 
 namespace {
@@ -457,8 +459,9 @@ void Worker::execute(const Command& c) noexcept {
     case Command::kStopRecording: recording_command(c); break;
     case Command::kPlay: play(c); break;
     case Command::kStopPlayback: {
-      if (!session_matches(c.session) || c.leg > 1) return fail(c, "no such session or leg");
-      const std::uint32_t index = 2 * session_slot(c.session) + c.leg;
+      const std::int64_t leg_index = commanded_leg(c);
+      if (leg_index < 0) return fail(c, "no such session or leg");
+      const auto index = static_cast<std::uint32_t>(leg_index);
       if (legs_[index].playing) end_playback(index, PlaybackEnd::kStopped, 0, clock_.now().count());
       break;
     }
@@ -469,6 +472,7 @@ void Worker::execute(const Command& c) noexcept {
     case Command::kAddSupervisor:
     case Command::kSetSupervisorMode:
     case Command::kRemoveSupervisor: mix_command(c); break;
+    case Command::kSendDtmf: send_dtmf(c); break;
     case Command::kRequestStats: {
       if (!session_matches(c.session)) return fail(c, "no such session");
       const std::int64_t now = clock_.now().count();
@@ -608,6 +612,7 @@ void Worker::close_leg(std::uint32_t index, std::int64_t now_ns) noexcept {
   timers_.cancel(index);
   media_[index].reset();
   playback_[index].reset();
+  dtmf_senders_[index].reset();
   port_map_[leg.local_port] = 0;
   io_.close_port(leg.local_port);
   if (leg.local_rtcp_port) {
@@ -662,11 +667,12 @@ void Worker::end_playback(std::uint32_t index, PlaybackEnd why, char digit, std:
   Leg& leg = legs_[index];
   if (!leg.playing) return;
   Event e = leg_event(Event::kPlaybackDone, leg, now_ns);
-  e.playback_id = playback_[index]->setup().id;
+  e.playback_id = leg.sending_dtmf ? dtmf_senders_[index]->id() : playback_[index]->setup().id;
   e.playback_end = why;
   e.digit = digit;
   emit(e);
   leg.playing = false;
+  leg.sending_dtmf = false;
   // Not freed here: run on the packet path (barge-in), a free would be a
   // syscall risk; the state is reused or freed by the next play command or
   // when the session is deleted. Only the schedule forgets it.
@@ -720,6 +726,13 @@ std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
   for (std::size_t i = 0; i < playing_legs_.size();) {
     const std::uint32_t index = playing_legs_[i];
     Leg& leg = legs_[index];
+    if (leg.sending_dtmf) {
+      if (run_dtmf_sender(index, now_ns, o))
+        end_playback(index, PlaybackEnd::kFinished, 0, now_ns);  // swaps the last leg into i
+      else
+        ++i;
+      continue;
+    }
     LegPlayback& pb = *playback_[index];
     LegPlayback::Frame f;
     while (pb.next(now_ns, f)) {

@@ -118,6 +118,14 @@ class Worker {
                   std::uint32_t ts, std::span<const std::uint8_t> payload, std::int64_t now_ns, Outgoing& o) noexcept;
   void flush_outgoing(Outgoing& o) noexcept;
 
+  // ---- DTMF generation (worker_dtmf.cpp) ----
+  void send_dtmf(const Command& c) noexcept;
+  // Sends what a leg's DTMF send has due; true once it has finished.
+  bool run_dtmf_sender(std::uint32_t leg_index, std::int64_t now_ns, Outgoing& o) noexcept;
+  // The leg a command names: a session's leg, or a party's leg (leg 0);
+  // -1 when there is none.
+  std::int64_t commanded_leg(const Command& c) const noexcept;
+
   // ---- mixing (worker_mixing.cpp) ----
   struct Room {
     explicit Room(int rate) : mix(rate) {}
@@ -168,6 +176,7 @@ class Worker {
   // Per leg, for legs hearing a prompt; and the legs playing now (reserved
   // for every leg, so starting a playback never grows it).
   std::vector<std::unique_ptr<LegPlayback>> playback_;
+  std::vector<std::unique_ptr<LegDtmfSender>> dtmf_senders_;   // per leg, for legs sent DTMF
   std::vector<std::uint32_t> playing_legs_;
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
   // Mix rooms per room slot (allocated by the create command), the slots

@@ -89,7 +89,8 @@ struct Leg {
   bool timeout_reported = false;
   bool media = false;                // has a LegMedia (in-band DTMF, suppression)
   bool recorded = false;             // its session is being recorded
-  bool playing = false;              // a prompt plays to it (relay towards it is dropped)
+  bool playing = false;              // a prompt or DTMF plays to it (relay towards it is dropped)
+  bool sending_dtmf = false;         // what plays is a DTMF send (LegDtmfSender), not a prompt
   std::int8_t party = -1;            // its slot in the mix room while terminated and mixed
   std::uint16_t room = 0;            // room slot + 1 while mixed (0: relayed)
 

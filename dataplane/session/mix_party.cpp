@@ -17,7 +17,7 @@ Result<std::unique_ptr<MixParty>> MixParty::create(const MixCodec& codec, int ro
   params.ptime_ms = 20;
   auto decoder = codecs::Decoder::create(codec.codec, params);
   if (!decoder) return decoder.status();
-  auto encoder = codecs::Encoder::create(codec.codec, params);
+  auto encoder = FrameEncoder::create(codec, room_rate, source_ssrc);
   if (!encoder) return encoder.status();
   media::JitterBufferOptions jb;
   jb.clock_rate = decoder->codec().rtp_clock_rate;
@@ -30,28 +30,19 @@ Result<std::unique_ptr<MixParty>> MixParty::create(const MixCodec& codec, int ro
     auto in = codecs::Resampler::create(rate, room_rate, kResampleQuality);
     if (!in) return in.status();
     p->to_room_.emplace(std::move(*in));
-    auto out = codecs::Resampler::create(room_rate, rate, kResampleQuality);
-    if (!out) return out.status();
-    p->from_room_.emplace(std::move(*out));
   }
   return p;
 }
 
 MixParty::MixParty(const MixCodec& codec, int room_rate, std::uint32_t source_ssrc, codecs::Decoder decoder,
-                   codecs::Encoder encoder, const media::JitterBufferOptions& jb)
+                   FrameEncoder encoder, const media::JitterBufferOptions& jb)
     : codec_(codec),
       room_rate_(room_rate),
       source_ssrc_(source_ssrc),
       decoder_(std::move(decoder)),
       encoder_(std::move(encoder)),
       jitter_(jb),
-      payload_is_duration_(codec.codec != codecs::CodecId::kOpus),
-      timestamp_step_(static_cast<std::uint32_t>(decoder_.codec().rtp_clock_rate / 50)) {
-  // A random-looking start, as RFC 3550 asks of a new stream (the leg's
-  // OutputStream re-bases it anyway).
-  sequence_ = static_cast<std::uint16_t>(source_ssrc >> 16);
-  timestamp_ = source_ssrc * 2654435761u;
-}
+      payload_is_duration_(codec.codec != codecs::CodecId::kOpus) {}
 
 bool MixParty::on_packet(std::uint16_t seq, std::uint32_t timestamp, bool marker,
                          std::span<const std::uint8_t> payload, std::int64_t now_ns) noexcept {
@@ -101,35 +92,6 @@ void MixParty::pull(std::int64_t now_ns, std::span<std::int16_t> frame) noexcept
   std::fill(frame.begin() + static_cast<std::ptrdiff_t>(take), frame.end(), std::int16_t{0});
   std::memmove(in_.data(), in_.data() + take, (in_fill_ - take) * sizeof(std::int16_t));
   in_fill_ -= take;
-}
-
-int MixParty::encode(std::span<const std::int16_t> mix, std::span<Encoded, kMaxEncodedPerTick> out) noexcept {
-  std::span<const std::int16_t> pcm = mix;
-  if (from_room_) {
-    const int m = from_room_->process(mix, resampled_);
-    pcm = std::span<const std::int16_t>(resampled_.data(), m > 0 ? static_cast<std::size_t>(m) : 0);
-  }
-  pcm = pcm.first(std::min(pcm.size(), out_.size() - out_fill_));
-  std::memcpy(out_.data() + out_fill_, pcm.data(), pcm.size() * sizeof(std::int16_t));
-  out_fill_ += pcm.size();
-  const auto frame = static_cast<std::size_t>(encoder_.frame_samples());
-  int count = 0;
-  std::size_t used = 0;
-  while (out_fill_ - used >= frame && count < kMaxEncodedPerTick) {
-    auto& buf = payloads_[static_cast<std::size_t>(count)];
-    const int bytes = encoder_.encode(std::span<const std::int16_t>(out_.data() + used, frame), buf);
-    used += frame;
-    const std::uint32_t ts = timestamp_;
-    timestamp_ += timestamp_step_;
-    if (bytes <= 0) continue;  // DTX or an encoder error: nothing to send this frame
-    out[static_cast<std::size_t>(count)] = {std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(bytes)),
-                                            sequence_++, ts, !started_};
-    started_ = true;
-    ++count;
-  }
-  std::memmove(out_.data(), out_.data() + used, (out_fill_ - used) * sizeof(std::int16_t));
-  out_fill_ -= used;
-  return count;
 }
 
 }  // namespace sb::dataplane

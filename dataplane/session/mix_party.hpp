@@ -22,21 +22,15 @@
 #include "codecs/resampler.hpp"
 #include "common/status.hpp"
 #include "dataplane/media/jitter_buffer.hpp"
+#include "dataplane/session/frame_encoder.hpp"
 
 namespace sb::dataplane {
-
-// The codec a party talks, as negotiated for its leg.
-struct MixCodec {
-  std::uint8_t audio_pt = 0;
-  codecs::CodecId codec = codecs::CodecId::kPcmu;
-  int sample_rate = 0;   // PCM rate at the codec; 0: the codec's default (Opus: 48 kHz)
-};
 
 class MixParty {
  public:
   static constexpr std::int64_t kFrameNs = 20'000'000;
   static constexpr std::size_t kMaxRoomFrame = 320;   // 20 ms at 16 kHz
-  static constexpr int kMaxEncodedPerTick = 2;
+  static constexpr int kMaxEncodedPerTick = FrameEncoder::kMaxEncodedPerCall;
 
   // Errors: invalid-argument for a room rate other than 8000/16000, or the
   // codec's own errors.
@@ -59,13 +53,10 @@ class MixParty {
   // frames out (0, 1, rarely 2 while resampling settles). Payloads stay
   // valid until the next encode(). Opus DTX frames (0 bytes) are skipped,
   // their time still counted in the timestamps.
-  struct Encoded {
-    std::span<const std::uint8_t> payload;
-    std::uint16_t sequence;
-    std::uint32_t timestamp;
-    bool marker;
-  };
-  int encode(std::span<const std::int16_t> mix, std::span<Encoded, kMaxEncodedPerTick> out) noexcept;
+  using Encoded = FrameEncoder::Encoded;
+  int encode(std::span<const std::int16_t> mix, std::span<Encoded, kMaxEncodedPerTick> out) noexcept {
+    return encoder_.encode(mix, out);
+  }
 
   std::uint64_t concealed() const noexcept { return concealed_; }
   std::uint64_t decode_errors() const noexcept { return decode_errors_; }
@@ -74,7 +65,7 @@ class MixParty {
 
  private:
   MixParty(const MixCodec& codec, int room_rate, std::uint32_t source_ssrc, codecs::Decoder decoder,
-           codecs::Encoder encoder, const media::JitterBufferOptions& jb);
+           FrameEncoder encoder, const media::JitterBufferOptions& jb);
   // Decoded audio at the codec's rate into the room-rate input FIFO.
   void feed(std::span<const std::int16_t> pcm) noexcept;
 
@@ -82,26 +73,16 @@ class MixParty {
   int room_rate_;
   std::uint32_t source_ssrc_;
   codecs::Decoder decoder_;
-  codecs::Encoder encoder_;
+  FrameEncoder encoder_;
   std::optional<codecs::Resampler> to_room_;
-  std::optional<codecs::Resampler> from_room_;
   media::JitterBuffer jitter_;
   bool payload_is_duration_;           // G.711/G.722: one byte is one RTP timestamp unit
-  std::uint32_t timestamp_step_;       // RTP units per 20 ms frame
 
-  // Room-rate input waiting for the tick (at most four frames), the
-  // codec-rate output waiting to make a whole encoder frame.
+  // Room-rate input waiting for the tick (at most four frames).
   std::array<std::int16_t, 4 * kMaxRoomFrame> in_{};
   std::size_t in_fill_ = 0;
-  std::array<std::int16_t, 2 * codecs::kMaxFrameSamples> out_{};
-  std::size_t out_fill_ = 0;
   std::array<std::int16_t, codecs::kMaxFrameSamples> decoded_{};
   std::array<std::int16_t, codecs::kMaxFrameSamples> resampled_{};
-  std::array<std::array<std::uint8_t, codecs::kMaxPayloadBytes>, kMaxEncodedPerTick> payloads_{};
-
-  std::uint16_t sequence_ = 0;
-  std::uint32_t timestamp_ = 0;
-  bool started_ = false;
   std::uint64_t concealed_ = 0, decode_errors_ = 0, overruns_ = 0;
 };
 

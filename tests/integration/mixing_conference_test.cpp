@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "dataplane/media_sessions.hpp"
+#include "tests/support/dataplane_events.hpp"
 #include "tests/unit/dataplane/talker.hpp"
 
 namespace sb::dataplane {
@@ -45,24 +46,7 @@ class Mixing : public ::testing::Test {
   }
   MediaSessions& ms() { return dp_->sessions(); }
 
-  // Waits for `kind` naming `id`; a kCommandFailed naming it ends the wait.
-  bool wait_event(std::uint64_t id, Event::Kind kind, std::chrono::milliseconds timeout = 2000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    Event ev[64];
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::size_t n = ms().poll_events(ev);
-      for (std::size_t i = 0; i < n; ++i) {
-        if (ev[i].session != id) continue;
-        if (ev[i].kind == kind) return true;
-        if (ev[i].kind == Event::kCommandFailed) {
-          ADD_FAILURE() << "command failed: " << ev[i].error;
-          return false;
-        }
-      }
-      std::this_thread::sleep_for(2ms);
-    }
-    return false;
-  }
+  bool wait_event(std::uint64_t id, Event::Kind kind) { return sb::test::wait_dataplane_event(ms(), id, kind); }
 
   PartyInfo join(RoomId room, Talker& t) {
     PartyRequest r;
