@@ -167,7 +167,8 @@ class Loader {
         }
         check_keys(*t, p, {"name", "strategy", "service_level_seconds", "service_level_target", "max_wait_seconds", "overflow", "weight",
                            "requires", "expansions", "wrap_up_seconds", "priority", "priority_per_minute",
-                           "max_priority", "short_abandon_seconds", "offer_timeout_seconds"});
+                           "max_priority", "short_abandon_seconds", "offer_timeout_seconds",
+                           "callback_dial_seconds", "announce_interval_seconds"});
         QueueConfig q;
         get_string(*t, p, "name", q.name, true);
         if (!q.name.empty() && m.find_queue(q.name) >= 0) error(t->get("name"), p + ".name", "duplicate queue '" + q.name + "'");
@@ -190,6 +191,11 @@ class Loader {
           error(t->get("max_priority"), p + ".max_priority", "must not be below priority");
         get(*t, p, "short_abandon_seconds", q.short_abandon_seconds, 0, 3600);
         get(*t, p, "offer_timeout_seconds", q.offer_timeout_seconds, 1, 3600);
+        get(*t, p, "callback_dial_seconds", q.callback_dial_seconds, 1, 600);
+        // 0 turns announcements off; the interval runs from the end of one to the next.
+        if (get(*t, p, "announce_interval_seconds", q.announce_interval_seconds, 0, 3600) &&
+            q.announce_interval_seconds > 0 && q.announce_interval_seconds < 1)
+          error(t->get("announce_interval_seconds"), p + ".announce_interval_seconds", "must be 0 (off) or at least 1");
         q.requirements = requirements(t->get("requires"), p + ".requires", m);
         if (const toml::node* ex = t->get("expansions")) {
           const toml::array* arr = ex->as_array();

@@ -228,6 +228,9 @@ bool Engine::Impl::dispatch_agent(AgentIndex a) {
 }
 
 void Engine::Impl::offer(CallRec& c, const std::vector<AgentIndex>& to) {
+  // One number is dialled once: a callback reserves a single agent, even
+  // in a ring-all queue.
+  if (c.callback && to.size() > 1) return offer(c, {to.front()});
   const QueueConfig& q = model.queues[static_cast<std::size_t>(c.queue)];
   c.state = CallRec::kOffered;
   c.offered_to.assign(to.begin(), to.end());
@@ -240,7 +243,10 @@ void Engine::Impl::offer(CallRec& c, const std::vector<AgentIndex>& to) {
     ++agent_stats[a].interval.offers;
     set_state(a, AgentState::kReserved, "");
     r.timer_seq = ++next_seq;
-    schedule(Timer::kOfferTimeout, now() + from_seconds(q.offer_timeout_seconds), a, r.timer_seq);
+    // A callback's agent waits while the number is dialled; its ring time
+    // starts when the party answers (kCallbackAnswered).
+    schedule(Timer::kOfferTimeout, now() + from_seconds(c.callback ? q.callback_dial_seconds : q.offer_timeout_seconds), a,
+             r.timer_seq);
     Output o;
     o.kind = c.callback ? Output::kPlaceCallback : Output::kOfferCall;
     o.call = c.id;

@@ -452,6 +452,11 @@ void Engine::Impl::finish_wrap(AgentIndex a) {
       s->wrap_seconds += wrap;
   for (AgentCounters* s : {&agent_stats[a].total, &agent_stats[a].interval}) s->wrap_seconds += wrap;
   r.call_queue = -1;
+  release(a);
+}
+
+void Engine::Impl::release(AgentIndex a) {
+  AgentRec& r = agents[a];
   if (r.pending_logout) return logout(a);
   if (r.pending_not_ready) {
     r.pending_not_ready = false;
@@ -578,6 +583,18 @@ void Engine::Impl::handle(const Request& req) {
     }
     case Request::kRequestCallback: {
       auto it = calls.find(req.call);
+      if (it == calls.end() && req.queue >= 0 && static_cast<std::size_t>(req.queue) < model.queues.size()) {
+        // A call the engine does not know yet (the IVR's callback node)
+        // enters `queue` as a callback, so a free agent is reserved for it
+        // at once rather than offered a caller who has already left.
+        CallRec& c = admit(req.call, req.queue, req.priority, now());
+        c.callback = true;
+        copy_text(callback_numbers[req.call], req.text);
+        insert_waiting(c);
+        schedule_call_timers(c);
+        dispatch_call(c);
+        return;
+      }
       if (it == calls.end() || it->second.state != CallRec::kWaiting) return reject(req, "not-waiting");
       it->second.callback = true;
       copy_text(callback_numbers[req.call], req.text);
@@ -595,7 +612,90 @@ void Engine::Impl::handle(const Request& req) {
     }
     case Request::kTransferToAgent:
       return transfer_to_agent(req);
+    case Request::kPositionQuery:
+      return answer_position(req.call);
+    case Request::kCallbackAnswered:
+      return callback_answered(req);
+    case Request::kCallbackFailed: {
+      auto it = calls.find(req.call);
+      if (req.agent >= agents.size() || it == calls.end() || !it->second.callback ||
+          it->second.state != CallRec::kOffered || !it->second.offered_to.contains(req.agent))
+        return reject(req, "no-such-callback");
+      return callback_failed(req.call, req.agent, req.text[0] ? req.text : "callback-failed");
+    }
   }
+}
+
+void Engine::Impl::callback_answered(const Request& req) {
+  auto it = calls.find(req.call);
+  if (req.agent >= agents.size() || it == calls.end() || !it->second.callback ||
+      it->second.state != CallRec::kOffered || !it->second.offered_to.contains(req.agent))
+    return reject(req, "no-such-callback");
+  CallRec& c = it->second;
+  // From here on it is a call like any other: if its agent lets it ring
+  // out, it waits in the queue and is offered (not dialled) again.
+  c.callback = false;
+  forget(c.id);
+  AgentRec& r = agents[req.agent];
+  r.timer_seq = ++next_seq;
+  schedule(Timer::kOfferTimeout, now() + from_seconds(model.queues[static_cast<std::size_t>(c.queue)].offer_timeout_seconds),
+           req.agent, r.timer_seq);
+}
+
+void Engine::Impl::callback_failed(CallId id, AgentIndex a, const char* why) {
+  auto it = calls.find(id);
+  if (it == calls.end()) return;
+  CallRec& c = it->second;
+  Output cancel;
+  cancel.kind = Output::kCancelOffer;
+  cancel.call = id;
+  cancel.agent = a;
+  copy_text(cancel.text, why);
+  emit(cancel);
+  AgentRec& r = agents[a];
+  r.timer_seq = ++next_seq;
+  r.call = 0;
+  for (QueueCounters* s : {&queue_stats[static_cast<std::size_t>(c.queue)].total,
+                           &queue_stats[static_cast<std::size_t>(c.queue)].interval}) {
+    ++s->abandoned;
+    ++s->callbacks_failed;
+  }
+  Output o;
+  o.kind = Output::kCallAbandoned;
+  o.call = id;
+  o.queue = c.queue;
+  copy_text(o.text, "callback-failed");
+  emit(o);
+  calls.erase(it);
+  forget(id);
+  // Not the agent's fault: no miss; requests made while reserved apply now.
+  release(a);
+}
+
+void Engine::Impl::answer_position(CallId id) {
+  Output o;
+  o.kind = Output::kCallPosition;
+  o.call = id;
+  auto it = calls.find(id);
+  if (it != calls.end()) {
+    o.queue = it->second.queue;
+    if (const auto p = position_of(it->second)) {
+      o.position = static_cast<std::uint32_t>(p->position);
+      o.wait_seconds = p->estimated_wait_seconds;
+    }
+  }
+  emit(o);
+}
+
+std::optional<CallPosition> Engine::Impl::position_of(const CallRec& c) const {
+  if (c.state != CallRec::kWaiting) return std::nullopt;
+  const auto& tree = fifo[static_cast<std::size_t>(c.queue)];
+  CallPosition p;
+  p.position = tree.order_of_key({c.entered_queue.count(), c.id}) + 1;
+  const double aht = queue_stats[static_cast<std::size_t>(c.queue)].total.aht_seconds();
+  const double logged_in = static_cast<double>(std::max<std::size_t>(1, eligible_logged_in[static_cast<std::size_t>(c.queue)]));
+  p.estimated_wait_seconds = static_cast<double>(p.position) * (aht > 0 ? aht : 180.0) / logged_in;
+  return p;
 }
 
 void Engine::Impl::fire(const Timer& t) {
@@ -608,6 +708,9 @@ void Engine::Impl::fire(const Timer& t) {
     case Timer::kOfferTimeout: {
       AgentRec& r = agents[t.target];
       if (r.timer_seq != t.seq || r.state != AgentState::kReserved) return;
+      if (auto c = calls.find(r.call); c != calls.end() && c->second.callback)
+        // Nobody answered the dialled number in time: not the agent's miss.
+        return callback_failed(r.call, static_cast<AgentIndex>(t.target), "dial-timeout");
       Output o;
       o.kind = Output::kCancelOffer;
       o.call = r.call;
@@ -661,15 +764,8 @@ std::size_t Engine::waiting(int queue) const { return impl_->fifo.at(static_cast
 
 std::optional<CallPosition> Engine::position(CallId call) const {
   auto it = impl_->calls.find(call);
-  if (it == impl_->calls.end() || it->second.state != CallRec::kWaiting) return std::nullopt;
-  const CallRec& c = it->second;
-  const auto& tree = impl_->fifo[static_cast<std::size_t>(c.queue)];
-  CallPosition p;
-  p.position = tree.order_of_key({c.entered_queue.count(), c.id}) + 1;
-  const double aht = impl_->queue_stats[static_cast<std::size_t>(c.queue)].total.aht_seconds();
-  const double agents = static_cast<double>(std::max<std::size_t>(1, impl_->eligible_logged_in[static_cast<std::size_t>(c.queue)]));
-  p.estimated_wait_seconds = static_cast<double>(p.position) * (aht > 0 ? aht : 180.0) / agents;
-  return p;
+  if (it == impl_->calls.end()) return std::nullopt;
+  return impl_->position_of(it->second);
 }
 
 const QueueStats& Engine::queue_stats(int queue) const { return impl_->queue_stats.at(static_cast<std::size_t>(queue)); }
@@ -749,9 +845,10 @@ Status Engine::reload(AcdModel model) {
     if (r.state == AgentState::kReserved) {
       // The ring time is the offering queue's, in the new model.
       const auto call = m.calls.find(r.call);
-      const double ring = call != m.calls.end() && !m.model.queues.empty()
-                              ? m.model.queues[static_cast<std::size_t>(call->second.queue)].offer_timeout_seconds
-                              : 0;
+      const QueueConfig* q = call != m.calls.end() && !m.model.queues.empty()
+                                 ? &m.model.queues[static_cast<std::size_t>(call->second.queue)]
+                                 : nullptr;
+      const double ring = !q ? 0 : call->second.callback ? q->callback_dial_seconds : q->offer_timeout_seconds;
       m.schedule(Timer::kOfferTimeout, m.now() + from_seconds(ring), a, r.timer_seq = ++m.next_seq);
     }
     if (r.state == AgentState::kAfterCallWork) m.schedule(Timer::kWrapEnd, m.now(), a, r.timer_seq = ++m.next_seq);

@@ -63,13 +63,23 @@ struct Request {
     kHangup,           // a connected call ended
     kHold,             // a connected call went on hold / came back
     kUnhold,
-    kRequestCallback,  // virtual hold: keep the place, call back on `text`
+    kRequestCallback,  // virtual hold: keep the place, call back on `text`;
+                       // a call the engine does not know yet enters `queue`
+                       // as a callback
     kTransferToQueue,  // a connected call goes back into `queue`
     kTransferToAgent,  // a connected call (or a new one, into `queue` or
                        // the agent's first queue) is offered to `agent`
                        // alone; a connected call is rejected
                        // "agent-not-ready" unless that agent is ready, a new
                        // one then waits in the queue
+    kPositionQuery,    // where is `call`? answered with kCallPosition
+    kCallbackAnswered, // the dialled party of `call` (a kPlaceCallback to
+                       // `agent`) answered: it is now a live call offered
+                       // to that agent, whose ring time starts again
+    kCallbackFailed,   // the callback to `call` could not be placed (text:
+                       // why): `agent` is released without a miss, the call
+                       // leaves the queue (counted abandoned and
+                       // callbacks_failed)
   };
   static constexpr std::int32_t kDefaultPriority = INT32_MIN;
   Kind kind = kEnqueue;
@@ -102,6 +112,8 @@ struct Output {
     kCallEnded,        // text "transfer": the agent's part ended, the call goes on
     kAgentState,       // `agent` entered `state` (text: reason)
     kRequestRejected,  // a request that made no sense in the current state (text: why)
+    kCallPosition,     // answers kPositionQuery: `position` (0: not waiting,
+                       // e.g. ringing or unknown) and `wait_seconds` in `queue`
   };
   Kind kind = kCallQueued;
   Nanos time{0};
@@ -110,6 +122,8 @@ struct Output {
   std::int32_t queue = -1;
   std::int32_t from_queue = -1;
   AgentState state = AgentState::kLoggedOut;
+  std::uint32_t position = 0;      // kCallPosition
+  double wait_seconds = 0;         // kCallPosition: estimated wait
   char text[32] = {};
 };
 

@@ -253,8 +253,17 @@ struct Engine::Impl {
   void hangup(CallId id, const char* why = "");
   void accept(CallId id, AgentIndex a);
   void miss(CallId id, AgentIndex a, bool counts_as_miss);
+  // A callback that could not be placed (dial failed or timed out): the
+  // reserved agent goes free without a miss, the call leaves.
+  void callback_failed(CallId id, AgentIndex a, const char* why);
+  void callback_answered(const Request& r);
+  void answer_position(CallId id);
+  std::optional<CallPosition> position_of(const CallRec& c) const;
   void overflow(CallRec& c, const char* why, std::size_t hops = 0);
   void finish_wrap(AgentIndex a);
+  // A free agent: logged out or not ready if that was asked for meanwhile,
+  // else ready (and perhaps offered a call at once).
+  void release(AgentIndex a);
   void logout(AgentIndex a);
 
   // dispatch.cpp

@@ -77,7 +77,8 @@ Status validate(const AcdModel& m) {
       if (!requirements_valid(e.requirements, m.skills.size())) return invalid_argument(where + "bad skill requirement");
     }
     if (q.offer_timeout_seconds <= 0 || !(q.service_level_target > 0 && q.service_level_target <= 1) || q.max_priority < q.initial_priority || q.priority_per_minute < 0 ||
-        q.max_wait_seconds < 0 || q.wrap_up_seconds < 0 || q.weight < 0)
+        q.max_wait_seconds < 0 || q.wrap_up_seconds < 0 || q.weight < 0 || q.callback_dial_seconds <= 0 ||
+        q.announce_interval_seconds < 0)
       return invalid_argument(where + "a timing or priority value is out of range");
   }
   names.clear();

@@ -77,6 +77,12 @@ struct QueueConfig {
   int max_priority = 0;                     // cap for ageing (>= initial when ageing)
   double short_abandon_seconds = 5;         // abandons under this are counted apart
   double offer_timeout_seconds = 20;        // ring time before an offer counts as missed
+  // A callback's agent is reserved while its number is dialled; after this
+  // long without kCallbackAnswered the callback fails ("dial-timeout").
+  double callback_dial_seconds = 60;
+  // Call control tells waiting callers their position and expected wait on
+  // entry and then this often (0: never). The engine does not use it.
+  double announce_interval_seconds = 60;
   std::size_t levels() const noexcept { return expansions.size() + 1; }
   const std::vector<SkillRequirement>& requirements_at(std::size_t level) const {
     return level == 0 ? requirements : expansions[level - 1].requirements;

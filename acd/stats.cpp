@@ -26,6 +26,7 @@ void QueueCounters::add(const QueueCounters& o) noexcept {
   answered_in_sl += o.answered_in_sl;
   abandoned += o.abandoned;
   abandoned_short += o.abandoned_short;
+  callbacks_failed += o.callbacks_failed;
   overflowed_in += o.overflowed_in;
   overflowed_out += o.overflowed_out;
   handled += o.handled;

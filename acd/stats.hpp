@@ -6,7 +6,8 @@
 //  * answered: calls an agent accepted; answered_in_sl: within the queue's
 //    service-level threshold, measured from entering this queue.
 //  * abandoned: callers who hung up waiting; short abandons (under the
-//    queue's short-abandon threshold) are also counted apart.
+//    queue's short-abandon threshold) are also counted apart, and so are
+//    callbacks that could not be placed (the party was not reached).
 //  * service level = answered_in_sl / (answered + abandoned - short abandons).
 //  * ASA = total wait of answered calls / answered.
 //  * AHT = (talk + hold + after-call work) / handled.
@@ -26,6 +27,7 @@ struct QueueCounters {
   std::uint64_t answered_in_sl = 0;
   std::uint64_t abandoned = 0;
   std::uint64_t abandoned_short = 0;
+  std::uint64_t callbacks_failed = 0; // of the abandoned: callbacks that could not be placed
   std::uint64_t overflowed_in = 0;
   std::uint64_t overflowed_out = 0;
   std::uint64_t handled = 0;          // calls that ended after being answered

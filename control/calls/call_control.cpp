@@ -17,9 +17,6 @@ namespace {
 using dataplane::Event;
 using dataplane::MediaSessions;
 
-// The caller's RTP stopping this long means the caller is gone (no SIP BYE
-// exists to say so yet).
-constexpr std::uint32_t kCallerMediaTimeoutMs = 30'000;
 // Ended calls kept for GET /api/v1/calls/{id}.
 constexpr std::size_t kEndedCallsKept = 2000;
 
@@ -107,7 +104,8 @@ void CallControl::set_state(Call& c, CallState s) {
   c.state = s;
   note(c, "state", {{"state", call_state_name(s)}});
   // The ACD publishes queued/ringing/talking itself; these are ours.
-  if (events_ && (s == CallState::kIvr || s == CallState::kConnecting))
+  if (events_ && (s == CallState::kIvr || s == CallState::kConnecting || s == CallState::kCallbackWaiting ||
+                  s == CallState::kDialling))
     events_->publish("call.state", {{"call_id", c.id}, {"state", call_state_name(s)}});
 }
 
@@ -121,14 +119,8 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   auto ivr = cfg->section_ptr<ivr::menu::IvrConfig>("ivr");
   if (!ivr) return failed_precondition("no [ivr] section: calls have nowhere to go");
 
-  dataplane::LegRequest caller;
-  caller.remote = in.caller_media;
-  caller.media_timeout_ms = kCallerMediaTimeoutMs;
-  caller.telephone_event_pt = in.telephone_event_pt;
-  caller.media.audio_pt = in.payload_type;
-  caller.media.codec = in.codec;
-  // Digits arrive in band from callers whose carriers do not send RFC 4733.
-  caller.media.inband_dtmf = true;
+  const dataplane::LegRequest caller =
+      caller_leg_request(in.caller_media, kCallerMediaTimeoutMs, in.codec, in.payload_type, in.telephone_event_pt);
   dataplane::LegRequest agent;  // the agent's address comes with the answer
   auto session = ms.create(caller, agent);
   if (!session) {
@@ -175,6 +167,12 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   }
   run_actions(call, actions, ms);
   if (call.state == CallState::kEnded) return failed_precondition("the call ended at once: " + call.end_reason);
+  if (call.state == CallState::kCallbackWaiting) {
+    // A callback asked for before a word was played: the caller's media
+    // is already gone, so there is nothing to wait for.
+    if (media_ready) media_ready(started_json(call));
+    return started_json(call);
+  }
   // The worker reports kSessionCreated from its next loop at the earliest,
   // so the hand-off is armed before it can fire.
   call.media_ready = std::move(media_ready);
@@ -288,9 +286,11 @@ void CallControl::route_to_queue(Call& c, const std::string& queue, int priority
   }
   c.queue = queue;
   c.acd_knows = true;
+  if (!language.empty()) c.language = language;
   note(c, "queued", {{"queue", queue}, {"priority", priority}, {"language", language}});
   set_state(c, CallState::kQueued);
   start_hold_music(c, ms);
+  start_announcements(c);
 }
 
 void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSessions& ms) {
@@ -326,13 +326,7 @@ void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSession
     } else if (auto* q = std::get_if<m::RouteToQueue>(&a)) {
       route_to_queue(c, q->queue, q->priority, ms, q->language);
     } else if (auto* cb = std::get_if<m::RequestCallback>(&a)) {
-      // Placing the callback needs an outbound leg (SIP); keep the request
-      // in the history and on the event stream, and end the call.
-      note(c, "callback_requested", {{"queue", cb->queue}, {"number", cb->number.empty() ? c.caller_id : cb->number}});
-      if (events_)
-        events_->publish("call.callback_requested",
-                         {{"call_id", c.id}, {"queue", cb->queue}, {"number", cb->number.empty() ? c.caller_id : cb->number}});
-      finish(c, "callback", ms);
+      request_callback(c, *cb, ms);
       return;
     } else if (auto* tr = std::get_if<m::Transfer>(&a)) {
       transfer_from_ivr(c, tr->destination, ms);
@@ -466,14 +460,13 @@ Status CallControl::update_media(CallId id, int leg, dataplane::Endpoint remote,
   Call* c = find(id);
   if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
   if (leg != 0 && leg != 1) return invalid_argument("leg must be 0 or 1");
+  const std::uint32_t timeout = hold ? 0 : kCallerMediaTimeoutMs;  // a held phone may go silent
   dataplane::LegRequest r;
-  r.remote = remote;
-  r.media_timeout_ms = hold ? 0 : kCallerMediaTimeoutMs;  // a held phone may go silent
   if (leg == 0) {
-    r.telephone_event_pt = c->telephone_event_pt;
-    r.media.audio_pt = c->payload_type;
-    r.media.codec = c->codec;
-    r.media.inband_dtmf = true;
+    r = caller_leg_request(remote, timeout, c->codec, c->payload_type, c->telephone_event_pt);
+  } else {
+    r.remote = remote;
+    r.media_timeout_ms = timeout;
   }
   if (remote.valid()) SB_RETURN_IF_ERROR(ms.update(c->session, leg, r));
   note(*c, hold ? "hold" : "media_updated", {{"leg", leg == 0 ? "caller" : "agent"}, {"media", dataplane::to_string(remote)}});
@@ -516,9 +509,11 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
 void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) {
   if (c.state == CallState::kEnded) return;
   media_ready(c, unavailable("the call ended (" + reason + ") before its media was ready"));
-  if (c.recording) ms.stop_recording(c.session).ignore_error();
-  ms.remove(c.session).ignore_error();
-  by_session_.erase(c.session);
+  if (c.session != 0) {  // a callback waiting has no media
+    if (c.recording) ms.stop_recording(c.session).ignore_error();
+    ms.remove(c.session).ignore_error();
+    by_session_.erase(c.session);
+  }
   c.end_reason = reason;
   c.ended_ms = unix_ms(clock_);
   c.timer_id = 0;
@@ -557,6 +552,8 @@ void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
         run_actions(*c, actions, ms);
       } else if (e.leg == 1 && c->state == CallState::kConnecting && e.playback_id == c->whisper_playback) {
         bridge(*c, ms);
+      } else if (e.leg == 0 && c->announce_playback != 0 && e.playback_id == c->announce_playback) {
+        announcement_done(*c, ms);
       }
       return;
     case Event::kDtmf: {
@@ -598,6 +595,14 @@ void CallControl::on_tick(MediaSessions& ms) {
     const Timer t = timers_.top();
     timers_.pop();
     Call* c = find(t.call);
+    if (t.kind == Timer::Kind::kAnnouncement) {
+      // Stale when superseded (the call entered another queue).
+      if (c && c->state != CallState::kEnded && c->announce_timer == t.timer_id) {
+        c->announce_timer = 0;
+        announcement_due(*c);
+      }
+      continue;
+    }
     // Stale: superseded, cancelled, or the call left the IVR.
     if (!c || c->state != CallState::kIvr || c->timer_id != t.timer_id) continue;
     c->timer_id = 0;
@@ -612,6 +617,10 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
   if (!c || c->state == CallState::kEnded) return;
   using K = acd::Output::Kind;
   switch (o.kind) {
+    case K::kPlaceCallback:
+      return place_callback(*c, o, ms);
+    case K::kCallPosition:
+      return announce_position(*c, o, ms);
     case K::kOfferCall:
       c->transfer_agent.clear();
       c->agent = o.agent;
@@ -623,12 +632,20 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
                                        c->payload_type, c->telephone_event_pt});
       return;
     case K::kCancelOffer:
+      if (c->state == CallState::kDialling) {
+        // The engine gave up on the dial (callback_dial_seconds); other
+        // cancellations of a dialling call follow our own requests.
+        if (c->agent == o.agent && std::string_view(o.text) == "dial-timeout")
+          fail_callback(*c, "the dialled party did not answer in time (dial-timeout)", false, ms);
+        return;
+      }
       note(*c, "offer_cancelled", {{"agent", acd_.agent_id(o.agent)}, {"reason", std::string(o.text)}});
       if (signalling_) signalling_->on_offer_cancelled(c->id, acd_.agent_id(o.agent));
       if (c->state == CallState::kRinging && c->agent == o.agent) {
         c->agent.reset();
         c->agent_id.clear();
         set_state(*c, CallState::kQueued);
+        if (c->announce_timer == 0 && c->announce_playback == 0) start_announcements(*c);
       }
       return;
     case K::kCallOverflowed:
@@ -688,6 +705,11 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
   if (c.recordings.size() > 1) j["recordings"] = c.recordings;
   if (c.state == CallState::kTalking) j["on_hold"] = c.held;
   if (!c.previous_agents.empty()) j["previous_agents"] = c.previous_agents;
+  if (!c.callback_number.empty()) {
+    j["callback"] = {{"number", c.callback_number}};
+    if (!c.callback_failure.empty()) j["callback"]["failure"] = c.callback_failure;
+  }
+  if (c.announcements) j["announcements"] = c.announcements;
   if (c.menu && c.state == CallState::kIvr) {
     j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};
   }

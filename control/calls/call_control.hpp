@@ -28,17 +28,18 @@
 // Talking calls can be put on hold (the caller hears the queue's music,
 // the agent nothing, the recording pauses) and transferred to a queue or a
 // named agent (the agent leg is released, the caller waits with music and
-// is offered again under the same id).
+// is offered again under the same id). Waiting callers hear their position
+// and expected wait between stretches of music. A caller may ask to be
+// called back: it hangs up and keeps its place; when an agent is reserved
+// for it the call is dialled (CallSignalling::place_outbound) and, once
+// answered, offered to that agent like an inbound call.
 //
 // The pieces live in several files: call_control.cpp (start, IVR, ACD
 // outputs, answer, bridge, hang-up), call_features.cpp (hold, transfer),
-// call_record.hpp (the per-call record they share).
+// call_announcements.cpp (position and expected wait), call_callbacks.cpp
+// (placing callbacks), call_record.hpp (the per-call record they share).
 //
-// Not built yet: position and expected-wait announcements, placing
-// callbacks (the interface below is the one the SIP B2BUA wires:
-// place_outbound, outbound_answered/outbound_failed, which answer
-// failed-precondition for now; a requested callback is recorded and the call
-// ends), supervisor modes (listen, whisper, barge).
+// Not built yet: supervisor modes (listen, whisper, barge).
 #pragma once
 
 #include <atomic>
@@ -125,12 +126,17 @@ class CallSignalling {
   // The offer was taken back (ring timeout, another agent won): stop ringing.
   virtual void on_offer_cancelled(std::uint64_t call, const std::string& agent) = 0;
   // The call is over (`by`: "caller", "agent", "api", "system"): tear down
-  // every leg still up.
+  // every leg still up. Also said with reason "callback_waiting" when a
+  // caller who asked for a callback is let go: the call lives on in call
+  // control (and the ACD) without legs, may later get an outbound leg
+  // through place_outbound under the same id, and is reported ended again
+  // when it ends.
   virtual void on_call_ended(std::uint64_t call, const std::string& reason, const std::string& by) = 0;
-  // Dial `call.number` for a callback; answer with CallControl::
-  // outbound_answered or outbound_failed (on the media control thread).
-  // The default cannot dial: call control gives up on the leg after its
-  // dial deadline.
+  // Dial `call.number` for a callback (`caller_id` empty: the signalling
+  // layer's own identity); answer with CallControl::outbound_answered or
+  // outbound_failed (on the media control thread). The default cannot
+  // dial: the ACD ends the attempt after the queue's callback_dial_seconds
+  // (the call fails with "dial-timeout").
   virtual void place_outbound(const OutboundCall& call) { (void)call; }
   // The agent leg left the call (transfer): hang up that agent's leg; the
   // caller stays.
@@ -192,12 +198,15 @@ class CallControl final : public daemon::MediaController {
   // unavailable (ACD inbox full). On an error nothing changed.
   Status transfer(CallId id, const TransferTarget& to, const std::string& by, dataplane::MediaSessions& ms);
   // The dialled party of a callback answered; its media goes to
-  // `remote_media`. The call is offered to the reserved agent. Errors:
-  // not-found, failed-precondition (not dialling), invalid-argument.
+  // `remote_media`. The call is offered to the reserved agent (the party
+  // hears music, on_agent_offered rings the agent, answer() bridges), whose
+  // ring time starts now. Errors: not-found, failed-precondition (not
+  // dialling), invalid-argument, unavailable (ACD inbox full; retry).
   Status outbound_answered(CallId id, dataplane::Endpoint remote_media, dataplane::MediaSessions& ms);
-  // The callback could not be placed: the call ends with `why` in its
-  // history and the ACD releases the reserved agent. Errors: not-found,
-  // failed-precondition (not dialling).
+  // The callback could not be placed: the call ends as failed with `why`
+  // in its history, in call.callback_failed and in GET /calls/{id}
+  // (callback.failure), and the ACD frees the reserved agent without a
+  // miss. Errors: not-found, failed-precondition (not dialling).
   Status outbound_failed(CallId id, const std::string& why, dataplane::MediaSessions& ms);
   // Set before start; called on this thread.
   void set_signalling(CallSignalling* s) { signalling_ = s; }
@@ -218,9 +227,11 @@ class CallControl final : public daemon::MediaController {
  private:
   struct Call;
   struct Timer {
+    enum class Kind : std::uint8_t { kMenu, kAnnouncement };
     std::int64_t deadline_ns;
     CallId call;
     std::uint64_t timer_id;
+    Kind kind = Kind::kMenu;
     bool operator>(const Timer& o) const { return deadline_ns > o.deadline_ns; }
   };
 
@@ -237,6 +248,20 @@ class CallControl final : public daemon::MediaController {
   void route_to_queue(Call& c, const std::string& queue, int priority, dataplane::MediaSessions& ms,
                       const std::string& language = "");
   void transfer_from_ivr(Call& c, const std::string& destination, dataplane::MediaSessions& ms);
+  // Announcements (call_announcements.cpp): the call entered a queue (or
+  // waits again); the timer fired; the ACD answered where it stands; the
+  // announcement ended.
+  void start_announcements(Call& c);
+  void arm_announcement(Call& c, double after_seconds);
+  void announcement_due(Call& c);
+  void announce_position(Call& c, const acd::Output& o, dataplane::MediaSessions& ms);
+  void announcement_done(Call& c, dataplane::MediaSessions& ms);
+  double announce_interval_seconds(const std::string& queue) const;
+  // Callbacks (call_callbacks.cpp): the IVR asked for one; the ACD reserved
+  // an agent for it; it could not be placed.
+  void request_callback(Call& c, const ivr::menu::RequestCallback& cb, dataplane::MediaSessions& ms);
+  void place_callback(Call& c, const acd::Output& o, dataplane::MediaSessions& ms);
+  void fail_callback(Call& c, const std::string& why, bool tell_acd, dataplane::MediaSessions& ms);
   void bridge(Call& c, dataplane::MediaSessions& ms);
   // Ends the call: media removed, counters, history, event (unless the ACD
   // reports the end itself).
@@ -254,6 +279,7 @@ class CallControl final : public daemon::MediaController {
   bool accepting_ = true;
   CallSignalling* signalling_ = nullptr;
   CallId next_id_ = 1;
+  std::uint64_t next_announcement_timer_ = 1;
   std::map<CallId, std::unique_ptr<Call>> calls_;          // live, and ended ones kept for history
   std::vector<CallId> ended_order_;                          // oldest ended first
   std::map<dataplane::SessionId, CallId> by_session_;

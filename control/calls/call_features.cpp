@@ -1,7 +1,6 @@
 // Call control for talking calls: hold and unhold (the agent desktop's hold
 // button), and transfer to a queue or to a named agent (the API's and the
-// IVR's transfer). See CallControl::hold and CallControl::transfer. Also
-// the outbound-leg reports of callbacks, which are not placed yet.
+// IVR's transfer). See CallControl::hold and CallControl::transfer.
 #include "control/calls/call_control.hpp"
 #include "control/calls/call_record.hpp"
 
@@ -84,6 +83,7 @@ Status CallControl::transfer(CallId id, const TransferTarget& to, const std::str
   if (events_) events_->publish("call.transferred", {{"call_id", c->id}, {"from_agent", from}, {kind, to.name}, {"by", by}});
   set_state(*c, CallState::kQueued);
   start_hold_music(*c, ms);
+  start_announcements(*c);
   return Status::ok();
 }
 
@@ -111,20 +111,7 @@ void CallControl::transfer_from_ivr(Call& c, const std::string& destination, Med
   if (events_) events_->publish("call.transferred", {{"call_id", c.id}, {"agent", agent}, {"by", "ivr"}});
   set_state(c, CallState::kQueued);
   start_hold_music(c, ms);
-}
-
-// Callbacks are not placed yet (the ACD's kPlaceCallback is not acted on
-// and no call is ever dialling): these answer the SIP side's reports.
-Status CallControl::outbound_answered(CallId id, dataplane::Endpoint, MediaSessions&) {
-  const Call* c = find(id);
-  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
-  return failed_precondition("call " + std::to_string(id) + " is not dialling (callbacks are not placed yet)");
-}
-
-Status CallControl::outbound_failed(CallId id, const std::string&, MediaSessions&) {
-  const Call* c = find(id);
-  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
-  return failed_precondition("call " + std::to_string(id) + " is not dialling (callbacks are not placed yet)");
+  start_announcements(c);
 }
 
 }  // namespace sb::calls

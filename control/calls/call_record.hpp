@@ -7,6 +7,25 @@
 
 namespace sb::calls {
 
+// The caller's RTP stopping this long means the caller is gone (a phone
+// on hold is exempt).
+inline constexpr std::uint32_t kCallerMediaTimeoutMs = 30'000;
+
+// Leg 0 of a call's session: the caller (or a callback's dialled party),
+// with in-band DTMF detection for carriers that do not send RFC 4733.
+inline dataplane::LegRequest caller_leg_request(dataplane::Endpoint remote, std::uint32_t media_timeout_ms,
+                                                codecs::CodecId codec, std::uint8_t payload_type,
+                                                std::uint8_t telephone_event_pt) {
+  dataplane::LegRequest r;
+  r.remote = remote;
+  r.media_timeout_ms = media_timeout_ms;
+  r.telephone_event_pt = telephone_event_pt;
+  r.media.audio_pt = payload_type;
+  r.media.codec = codec;
+  r.media.inband_dtmf = true;
+  return r;
+}
+
 struct CallControl::Call {
   CallId id = 0;
   CallState state = CallState::kIvr;
@@ -41,6 +60,14 @@ struct CallControl::Call {
   std::vector<std::string> previous_agents;  // agents who transferred the call on
   std::string transfer_agent;          // a direct transfer the ACD has not confirmed yet
   std::vector<std::string> recordings; // every recording's file stem, one per agent
+  std::string language;                // the IVR's choice, for announcements
+  // Position and expected-wait announcements (call_announcements.cpp).
+  std::uint64_t announce_timer = 0;    // the armed announcement timer's id
+  std::uint32_t announce_playback = 0; // the dataplane's id of the one playing
+  std::uint32_t announcements = 0;
+  // Callbacks (call_callbacks.cpp): whom to dial, and why it failed.
+  std::string callback_number;
+  std::string callback_failure;
 };
 
 }  // namespace sb::calls

@@ -34,6 +34,7 @@ nlohmann::json counters_json(const acd::QueueCounters& c) {
           {"answered_within_threshold", c.answered_in_sl},
           {"abandoned", c.abandoned},
           {"abandoned_short", c.abandoned_short},
+          {"callbacks_failed", c.callbacks_failed},
           {"overflowed_in", c.overflowed_in},
           {"overflowed_out", c.overflowed_out},
           {"handled", c.handled},
@@ -271,6 +272,9 @@ void AcdSubsystem::publish_event(const acd::Output& o, const Directory& names) {
       // call.transferred and the call's next state.
       if (std::string_view(o.text) == "transfer") return;
       ctx_.events->publish("call.ended", {{"call_id", o.call}, {"reason", "hangup"}});
+      return;
+    case K::kCallPosition:
+      // An answer to call control, which announces it (call.announcement).
       return;
   }
 }

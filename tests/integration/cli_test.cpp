@@ -55,15 +55,16 @@ TEST(Cli, PromptsGenerateSpeaksEveryPromptOnceAndKeepsFiles) {
   const std::string in_dir = "cd " + dir.path() + " && exec " + switchboard_binary() + " prompts generate";
   auto r = run({"sh", "-c", in_dir});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("prompts: 18 written, 0 kept, 0 failed"), std::string::npos) << r.out;
-  for (const char* f : {"var/prompts/en/welcome.wav", "var/prompts/es/main_menu.wav", "var/prompts/en/goodbye.wav"}) {
+  EXPECT_NE(r.out.find("prompts: 86 written, 0 kept, 0 failed"), std::string::npos) << r.out;
+  for (const char* f : {"var/prompts/en/welcome.wav", "var/prompts/es/main_menu.wav", "var/prompts/en/goodbye.wav",
+                        "var/prompts/en/announce_position.wav", "var/prompts/es/number_7.wav"}) {
     auto clip = read_audio_file(dir.file(f));
     ASSERT_TRUE(clip) << f << ": " << clip.status().to_string();
     EXPECT_GT(clip->frames(), static_cast<std::size_t>(clip->sample_rate / 2)) << f;  // words, not a click
   }
   r = run({"sh", "-c", in_dir});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("prompts: 0 written, 18 kept, 0 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("prompts: 0 written, 86 kept, 0 failed"), std::string::npos) << r.out;
   std::ofstream(dir.file("bad.toml")) << "[ivr]\nprompts_dir = 5\n";
   EXPECT_EQ(run({switchboard_binary(), "prompts", "generate", "--config", dir.file("bad.toml")}).exit_code, 2);
 }

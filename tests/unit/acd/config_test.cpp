@@ -33,6 +33,8 @@ wrap_up_seconds = 10
 priority = 5
 priority_per_minute = 1.5
 max_priority = 20
+callback_dial_seconds = 45
+announce_interval_seconds = 30
 requires = { english = 5 }
 expansions = [
   { after_seconds = 30, requires = { english = 2 } },
@@ -74,6 +76,10 @@ TEST(AcdConfig, LoadsEveryField) {
   EXPECT_EQ(q.initial_priority, 5);
   EXPECT_EQ(q.priority_per_minute, 1.5);
   EXPECT_EQ(q.max_priority, 20);
+  EXPECT_EQ(q.callback_dial_seconds, 45);
+  EXPECT_EQ(q.announce_interval_seconds, 30);
+  EXPECT_EQ(m->queues[1].callback_dial_seconds, 60);      // the defaults
+  EXPECT_EQ(m->queues[1].announce_interval_seconds, 60);
   ASSERT_EQ(q.requirements.size(), 1u);
   EXPECT_EQ(q.requirements[0].skill, 0);
   EXPECT_EQ(q.requirements[0].min_proficiency, 5);
@@ -130,6 +136,12 @@ INSTANTIATE_TEST_SUITE_P(
             "unknown skill"},
         Bad{"[acd]\nskills = [\"a\"]\n[[acd.queues]]\nname = \"q\"\nrequires = { a = 11 }\n", 5, "acd.queues[0].requires.a",
             "1 to 10"},
+        Bad{"[acd]\n[[acd.queues]]\nname = \"q\"\nannounce_interval_seconds = 0.5\n", 4,
+            "acd.queues[0].announce_interval_seconds", "0 (off) or at least 1"},
+        Bad{"[acd]\n[[acd.queues]]\nname = \"q\"\nannounce_interval_seconds = -3\n", 4,
+            "acd.queues[0].announce_interval_seconds", "between 0 and 3600"},
+        Bad{"[acd]\n[[acd.queues]]\nname = \"q\"\ncallback_dial_seconds = 0\n", 4, "acd.queues[0].callback_dial_seconds",
+            "between 1 and 600"},
         Bad{"[acd]\n[[acd.queues]]\nname = \"q\"\noverflow = \"nowhere\"\n", 4, "acd.queues[0].overflow", "no queue named"},
         Bad{"[acd]\n[[acd.queues]]\nname = \"q\"\n\n[[acd.queues]]\nname = \"q\"\n", 6, "acd.queues[1].name", "duplicate queue"},
         Bad{"[acd]\n[[acd.queues]]\nname = \"q\"\nexpansions = [{ after_seconds = 30 }, { after_seconds = 10 }]\n", 4,

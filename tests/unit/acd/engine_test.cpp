@@ -447,6 +447,143 @@ TEST_F(EngineTest, CallbackKeepsThePlaceAndAsksForAnOutboundCall) {
   EXPECT_EQ(of(Output::kRequestRejected).size(), 1u);
 }
 
+TEST_F(EngineTest, PositionQueriesAreAnsweredInTheOutputStream) {
+  AcdModel m = one_queue(2);
+  start(m);
+  req(Request::kLogin, 0);  // logged in, not ready: calls wait
+  enqueue(1, 0);
+  wait(1s);
+  enqueue(2, 0);
+  take();
+  req(Request::kPositionQuery, 0, 2);
+  req(Request::kPositionQuery, 0, 1);
+  req(Request::kPositionQuery, 0, 42);  // unknown: position 0
+  auto answers = of(Output::kCallPosition);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].call, 2u);
+  EXPECT_EQ(answers[0].position, 2u);
+  EXPECT_EQ(answers[0].queue, 0);
+  // No handle time measured yet: 180 s per call ahead and this one, over
+  // the one agent logged in.
+  EXPECT_DOUBLE_EQ(answers[0].wait_seconds, 360.0);
+  EXPECT_EQ(answers[1].position, 1u);
+  EXPECT_DOUBLE_EQ(answers[1].wait_seconds, 180.0);
+  EXPECT_EQ(answers[2].position, 0u);
+  // Matches the engine's own position().
+  EXPECT_EQ(engine_->position(2)->position, 2u);
+  // A ringing call is no longer waiting.
+  take();
+  req(Request::kReady, 0);
+  req(Request::kPositionQuery, 0, 1);
+  req(Request::kPositionQuery, 0, 2);
+  answers = of(Output::kCallPosition);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].position, 0u);
+  EXPECT_EQ(answers[1].position, 1u);
+}
+
+TEST_F(EngineTest, AFailedCallbackReleasesItsAgentWithoutAMiss) {
+  start(one_queue(1));
+  req(Request::kLogin, 0);
+  enqueue(1, 0);
+  req(Request::kRequestCallback, 0, 1, -1, 0, "+4420700000");
+  req(Request::kReady, 0);
+  ASSERT_EQ(of(Output::kPlaceCallback).size(), 1u);
+  take();
+  req(Request::kCallbackFailed, 0, 7, -1, 0, "busy");  // not this agent's callback
+  EXPECT_EQ(of(Output::kRequestRejected).size(), 1u);
+  take();
+  req(Request::kCallbackFailed, 0, 1, -1, 0, "busy");
+  ASSERT_EQ(of(Output::kCancelOffer).size(), 1u);
+  EXPECT_STREQ(of(Output::kCancelOffer)[0].text, "busy");
+  ASSERT_EQ(of(Output::kCallAbandoned).size(), 1u);
+  EXPECT_STREQ(of(Output::kCallAbandoned)[0].text, "callback-failed");
+  EXPECT_EQ(engine_->agent_state(0), AgentState::kReady);
+  EXPECT_EQ(engine_->agent_stats(0).total.missed, 0u);
+  EXPECT_EQ(engine_->queue_stats(0).total.abandoned, 1u);
+  EXPECT_EQ(engine_->queue_stats(0).total.callbacks_failed, 1u);
+  EXPECT_EQ(engine_->live_calls(), 0u);
+}
+
+TEST_F(EngineTest, ACallbackNobodyAnswersFailsAfterTheDialTime) {
+  AcdModel m = one_queue(1);
+  m.queues[0].callback_dial_seconds = 45;  // longer than the 20 s ring time
+  start(m);
+  req(Request::kLogin, 0);
+  enqueue(2, 0);
+  req(Request::kRequestCallback, 0, 2, -1, 0, "5551234");
+  req(Request::kReady, 0);
+  ASSERT_EQ(of(Output::kPlaceCallback).size(), 1u);
+  take();
+  wait(40s);  // past the ring time: still dialling, the agent still reserved
+  EXPECT_EQ(engine_->agent_state(0), AgentState::kReserved);
+  EXPECT_TRUE(of(Output::kCancelOffer).empty());
+  wait(6s);
+  ASSERT_EQ(of(Output::kCancelOffer).size(), 1u);
+  EXPECT_STREQ(of(Output::kCancelOffer)[0].text, "dial-timeout");
+  ASSERT_EQ(of(Output::kCallAbandoned).size(), 1u);
+  EXPECT_EQ(of(Output::kCallAbandoned)[0].call, 2u);
+  EXPECT_NE(engine_->agent_state(0), AgentState::kReserved);
+  EXPECT_EQ(engine_->queue_stats(0).total.callbacks_failed, 1u);
+}
+
+TEST_F(EngineTest, AnAnsweredCallbackRingsItsAgentAndIsOfferedNotRedialledAfterAMiss) {
+  AcdModel m = one_queue(2);
+  m.queues[0].callback_dial_seconds = 60;
+  start(m);
+  req(Request::kLogin, 0);
+  enqueue(1, 0);
+  req(Request::kRequestCallback, 0, 1, -1, 0, "5551234");
+  req(Request::kReady, 0);
+  ASSERT_EQ(of(Output::kPlaceCallback).size(), 1u);
+  wait(50s);
+  req(Request::kCallbackAnswered, 1, 1);  // agent 1 was not reserved for it
+  EXPECT_EQ(of(Output::kRequestRejected).size(), 1u);
+  take();
+  req(Request::kCallbackAnswered, 0, 1);
+  EXPECT_TRUE(out_.empty());
+  wait(15s);  // 65 s after the dial began: the ring time restarted at the answer
+  EXPECT_EQ(engine_->agent_state(0), AgentState::kReserved);
+  wait(6s);
+  ASSERT_EQ(of(Output::kCancelOffer).size(), 1u);
+  EXPECT_STREQ(of(Output::kCancelOffer)[0].text, "no-answer");
+  EXPECT_EQ(engine_->agent_stats(0).total.missed, 1u);
+  EXPECT_EQ(engine_->position(1)->position, 1u);  // waiting again, in its place
+  take();
+  ready(1);
+  ASSERT_EQ(of(Output::kOfferCall).size(), 1u);  // the party is on the line: offered, not dialled
+  EXPECT_TRUE(of(Output::kPlaceCallback).empty());
+  accept(1, 1);
+  EXPECT_EQ(of(Output::kCallConnected).size(), 1u);
+}
+
+TEST_F(EngineTest, ANewCallCanEnterAsACallbackAndReservesAFreeAgentAtOnce) {
+  start(one_queue(1));
+  ready(0);
+  take();
+  req(Request::kRequestCallback, 0, 5, 0, Request::kDefaultPriority, "5550001");
+  ASSERT_EQ(of(Output::kCallQueued).size(), 1u);
+  const auto cb = of(Output::kPlaceCallback);
+  ASSERT_EQ(cb.size(), 1u);  // dialled, not offered: the caller has gone
+  EXPECT_EQ(cb[0].call, 5u);
+  EXPECT_STREQ(cb[0].text, "5550001");
+  EXPECT_TRUE(of(Output::kOfferCall).empty());
+  req(Request::kRequestCallback, 0, 6, 9, Request::kDefaultPriority, "1");  // no queue 9
+  EXPECT_EQ(of(Output::kRequestRejected).size(), 1u);
+}
+
+TEST_F(EngineTest, ACallbackReservesOneAgentEvenInARingAllQueue) {
+  start(one_queue(3, Strategy::kRingAll));
+  req(Request::kLogin, 0);
+  enqueue(1, 0);
+  req(Request::kRequestCallback, 0, 1, -1, 0, "5551234");
+  take();
+  for (AgentIndex a = 1; a < 3; ++a) ready(a);
+  req(Request::kReady, 0);
+  EXPECT_EQ(of(Output::kPlaceCallback).size(), 1u);
+  EXPECT_TRUE(of(Output::kOfferCall).empty());
+}
+
 TEST_F(EngineTest, AbandonsAreCountedShortAndLong) {
   start(one_queue(1));
   req(Request::kLogin, 0);

@@ -145,7 +145,7 @@ TEST_F(Invariants, HoldUnderRandomEventSequences) {
     for (int step = 0; step < 200; ++step, ++steps) {
       const AgentIndex a = static_cast<AgentIndex>(rng() % 8);
       const CallId some_call = known.empty() ? 1 : known[rng() % known.size()];
-      switch (rng() % 14) {
+      switch (rng() % 17) {
         case 0: req(Request::kLogin, a); break;
         case 1: req(Request::kLogout, a); break;
         case 2:
@@ -180,6 +180,17 @@ TEST_F(Invariants, HoldUnderRandomEventSequences) {
           if (!connected_.empty()) req(Request::kTransferToQueue, 0, connected_.begin()->first, static_cast<int>(rng() % 3));
           break;
         case 13: req(Request::kEndWrapUp, a); break;
+        case 14: req(Request::kPositionQuery, 0, some_call); break;
+        case 15:
+        case 16:
+          // The outcome of dialling a callback (or of a call that is not one).
+          if (!agent_offer_.empty()) {
+            auto it = agent_offer_.begin();
+            req(rng() % 2 ? Request::kCallbackAnswered : Request::kCallbackFailed, it->first, it->second, -1, 0, "busy");
+          } else {
+            req(Request::kCallbackFailed, a, some_call);
+          }
+          break;
       }
       if (rng() % 3 == 0) wait(std::chrono::milliseconds(rng() % 15000));
       for (const auto& o : out_) connected += o.kind == Output::kCallConnected;
