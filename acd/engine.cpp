@@ -156,7 +156,7 @@ void Engine::Impl::reject(const Request& r, const char* why) {
   emit(o);
 }
 
-void Engine::Impl::enqueue(CallId id, int queue, int priority, Nanos arrived) {
+CallRec& Engine::Impl::admit(CallId id, int queue, int priority, Nanos arrived) {
   const QueueConfig& q = model.queues[static_cast<std::size_t>(queue)];
   CallRec& c = calls[id];
   c.id = id;
@@ -174,6 +174,12 @@ void Engine::Impl::enqueue(CallId id, int queue, int priority, Nanos arrived) {
   o.call = id;
   o.queue = queue;
   emit(o);
+  return c;
+}
+
+void Engine::Impl::enqueue(CallId id, int queue, int priority, Nanos arrived) {
+  const QueueConfig& q = model.queues[static_cast<std::size_t>(queue)];
+  CallRec& c = admit(id, queue, priority, arrived);
   // Nobody logged in who could ever take it: overflow now rather than wait.
   if (eligible_logged_in[static_cast<std::size_t>(queue)] == 0 && q.overflow_target >= 0) {
     insert_waiting(c);
@@ -354,7 +360,43 @@ void Engine::Impl::miss(CallId id, AgentIndex a, bool counts_as_miss) {
   make_ready(a);
 }
 
-void Engine::Impl::hangup(CallId id) {
+// A transfer to a named agent: the connected call's agent goes to wrap-up
+// (or, for a call the engine does not know yet, it is admitted into
+// r.queue), and the call is offered to r.agent alone. If that agent lets the
+// offer go by, the call waits in its queue like any other.
+void Engine::Impl::transfer_to_agent(const Request& r) {
+  if (r.agent >= agents.size()) return reject(r, "unknown-agent");
+  auto it = calls.find(r.call);
+  int queue = r.queue;
+  if (it != calls.end()) {
+    if (it->second.state != CallRec::kConnected) return reject(r, "not-connected");
+    if (it->second.agent == r.agent) return reject(r, "same-agent");
+    if (queue < 0) queue = it->second.queue;
+  } else if (queue < 0 && !model.agents[r.agent].queues.empty()) {
+    queue = model.agents[r.agent].queues.front();
+  }
+  if (queue < 0 || static_cast<std::size_t>(queue) >= model.queues.size()) return reject(r, "unknown-queue");
+  if (agents[r.agent].state != AgentState::kReady) {
+    // A new call (from an IVR) waits in the queue instead; a connected
+    // one stays where it is.
+    if (it == calls.end()) return enqueue(r.call, queue, r.priority, now());
+    return reject(r, "agent-not-ready");
+  }
+  if (it != calls.end()) hangup(r.call, "transfer");
+  // The target may have become busy through the old agent's wrap-up
+  // ending at once and taking another call: then the call just waits.
+  CallRec& c = admit(r.call, queue, r.priority, now());
+  insert_waiting(c);
+  schedule_call_timers(c);
+  if (agents[r.agent].state != AgentState::kReady) {
+    dispatch_call(c);
+    return;
+  }
+  remove_waiting(c);
+  offer(c, {r.agent});
+}
+
+void Engine::Impl::hangup(CallId id, const char* why) {
   auto it = calls.find(id);
   if (it == calls.end()) return;
   CallRec& c = it->second;
@@ -385,6 +427,7 @@ void Engine::Impl::hangup(CallId id) {
   o.call = id;
   o.agent = a;
   o.queue = c.queue;
+  copy_text(o.text, why);
   emit(o);
   const CallId gone = it->first;
   calls.erase(it);
@@ -547,9 +590,11 @@ void Engine::Impl::handle(const Request& req) {
       // The agent's part of the call ends (wrap-up follows); the caller
       // enters the target queue as a new arrival there.
       const CallId id = req.call;
-      hangup(id);
+      hangup(id, "transfer");
       return enqueue(id, req.queue, req.priority, now());
     }
+    case Request::kTransferToAgent:
+      return transfer_to_agent(req);
   }
 }
 

@@ -65,6 +65,11 @@ struct Request {
     kUnhold,
     kRequestCallback,  // virtual hold: keep the place, call back on `text`
     kTransferToQueue,  // a connected call goes back into `queue`
+    kTransferToAgent,  // a connected call (or a new one, into `queue` or
+                       // the agent's first queue) is offered to `agent`
+                       // alone; a connected call is rejected
+                       // "agent-not-ready" unless that agent is ready, a new
+                       // one then waits in the queue
   };
   static constexpr std::int32_t kDefaultPriority = INT32_MIN;
   Kind kind = kEnqueue;
@@ -94,7 +99,7 @@ struct Output {
     kCallConnected,
     kCallOverflowed,   // from `from_queue` to `queue`
     kCallAbandoned,
-    kCallEnded,
+    kCallEnded,        // text "transfer": the agent's part ended, the call goes on
     kAgentState,       // `agent` entered `state` (text: reason)
     kRequestRejected,  // a request that made no sense in the current state (text: why)
   };

@@ -244,9 +244,13 @@ struct Engine::Impl {
   void forget(CallId id);  // after calls.erase: side tables
 
   // Call lifecycle.
+  // The call's record in `queue`, counted as offered there and announced
+  // (kCallQueued); not yet in the waiting sets.
+  CallRec& admit(CallId id, int queue, int priority, Nanos arrived);
   void enqueue(CallId id, int queue, int priority, Nanos arrived);
+  void transfer_to_agent(const Request& r);
   void abandon(CallId id);
-  void hangup(CallId id);
+  void hangup(CallId id, const char* why = "");
   void accept(CallId id, AgentIndex a);
   void miss(CallId id, AgentIndex a, bool counts_as_miss);
   void overflow(CallRec& c, const char* why, std::size_t hops = 0);

@@ -79,4 +79,54 @@ Parsed<HangupBody> parse_hangup_request(const HttpRequest& req) {
   return out;
 }
 
+namespace {
+
+std::string read_by(ObjectReader& r) {
+  auto by = r.choice<std::string_view>("by", {{"agent", "agent"}, {"supervisor", "supervisor"}, {"api", "api"}});
+  return by ? std::string(*by) : std::string("api");
+}
+
+}  // namespace
+
+Parsed<HoldBody> parse_hold_request(const HttpRequest& req) {
+  auto body = parse_json_body(req, /*empty_is_object=*/true);
+  if (!body) return body.error();
+  FieldErrors errors;
+  HoldBody out;
+  {
+    ObjectReader r(*body, "", errors);
+    out.by = read_by(r);
+  }
+  if (!errors.empty()) return errors.response();
+  return out;
+}
+
+Parsed<TransferBody> parse_transfer_request(const HttpRequest& req) {
+  auto body = parse_json_body(req);
+  if (!body) return body.error();
+  FieldErrors errors;
+  TransferBody out;
+  {
+    ObjectReader r(*body, "", errors);
+    const bool queue_given = r.has("queue"), agent_given = r.has("agent");
+    if (queue_given && agent_given) {
+      errors.add("agent", "give either \"queue\" or \"agent\", not both");
+    } else if (!queue_given && !agent_given) {
+      errors.add("queue", "required (or \"agent\"): where the call goes");
+    }
+    if (auto queue = r.string("queue", Need::kOptional, 1, 64)) {
+      if (plain_name(*queue, "-_.")) out.name = *queue;
+      else errors.add("queue", "is not a queue name");
+    }
+    if (auto agent = r.string("agent", Need::kOptional, 1, 64)) {
+      if (plain_name(*agent, "-_.")) out.name = *agent;
+      else errors.add("agent", "is not an agent id");
+      out.to_agent = true;
+    }
+    out.by = read_by(r);
+  }
+  if (!errors.empty()) return errors.response();
+  return out;
+}
+
 }  // namespace sb::api

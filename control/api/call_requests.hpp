@@ -3,6 +3,8 @@
 //   POST /api/v1/calls               {"caller": "+15551230000", "media": "127.0.0.1:40000", "menu": "main"}
 //   POST /api/v1/calls/{id}/answer   {"agent": "1001", "media": "127.0.0.1:40002"}
 //   POST /api/v1/calls/{id}/hangup   {"by": "caller" | "agent"}   (optional)
+//   POST /api/v1/calls/{id}/hold     {"by": "agent" | "supervisor" | "api"}   (optional; also /unhold)
+//   POST /api/v1/calls/{id}/transfer {"queue": "billing"} or {"agent": "1002"}, "by" as for hold
 // A call placed through the API is an inbound call whose signalling is the
 // API itself (a test harness, a gateway that speaks HTTP); with SIP the
 // same call control is driven by INVITE/200/BYE.
@@ -31,5 +33,17 @@ struct HangupBody {
   std::string by = "caller";
 };
 Parsed<HangupBody> parse_hangup_request(const HttpRequest& req);
+
+struct HoldBody {
+  std::string by = "api";
+};
+Parsed<HoldBody> parse_hold_request(const HttpRequest& req);
+
+struct TransferBody {
+  bool to_agent = false;          // name is an agent id; else a queue name
+  std::string name;
+  std::string by = "api";
+};
+Parsed<TransferBody> parse_transfer_request(const HttpRequest& req);
 
 }  // namespace sb::api

@@ -1,4 +1,5 @@
 #include "control/calls/call_control.hpp"
+#include "control/calls/call_record.hpp"
 
 #include <arpa/inet.h>
 
@@ -70,40 +71,12 @@ std::string_view call_state_name(CallState s) noexcept {
     case CallState::kRinging: return "ringing";
     case CallState::kConnecting: return "connecting";
     case CallState::kTalking: return "talking";
+    case CallState::kCallbackWaiting: return "callback_waiting";
+    case CallState::kDialling: return "dialling";
     case CallState::kEnded: return "ended";
   }
   return "unknown";
 }
-
-struct CallControl::Call {
-  CallId id = 0;
-  CallState state = CallState::kIvr;
-  dataplane::SessionId session = 0;
-  std::uint16_t local_port = 0;        // leg 0, facing the caller
-  std::uint16_t agent_local_port = 0;  // leg 1, facing the agent
-  std::uint32_t local_ip = 0;
-  dataplane::Endpoint caller_media;
-  std::string caller_id;
-  codecs::CodecId codec = codecs::CodecId::kPcmu;
-  std::uint8_t payload_type = 0;
-  std::uint8_t telephone_event_pt = 101;
-  std::string ended_by = "system";   // who hung up, for the signalling layer
-  std::unique_ptr<ivr::menu::MenuSession> menu;
-  std::uint64_t menu_playback = 0;     // the menu's id of what plays now
-  std::uint32_t ivr_playback = 0;      // the dataplane's id of it
-  std::uint32_t whisper_playback = 0;
-  std::uint64_t timer_id = 0;          // the menu's armed timer
-  std::string queue;
-  std::optional<acd::AgentIndex> agent;
-  std::string agent_id;
-  dataplane::Endpoint agent_media;
-  std::optional<recording::RecordingId> recording;
-  std::string recording_name;          // file stem in the recordings directory
-  std::int64_t created_ms = 0, answered_ms = 0, ended_ms = 0;
-  std::string end_reason;
-  bool acd_knows = false;              // enqueued: the ACD publishes its end
-  nlohmann::json history = nlohmann::json::array();
-};
 
 CallControl::CallControl(config::ConfigStore& config, daemon::AcdSubsystem& acd, api::EventHub* events,
                          const Clock& clock)
@@ -138,7 +111,7 @@ void CallControl::set_state(Call& c, CallState s) {
     events_->publish("call.state", {{"call_id", c.id}, {"state", call_state_name(s)}});
 }
 
-Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSessions& ms) {
+Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSessions& ms, MediaReady media_ready) {
   if (!accepting_) {
     counters_.rejected.fetch_add(1, std::memory_order_relaxed);
     return unavailable("the daemon is draining: no new calls");
@@ -202,9 +175,23 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   }
   run_actions(call, actions, ms);
   if (call.state == CallState::kEnded) return failed_precondition("the call ended at once: " + call.end_reason);
-  return nlohmann::json{{"call_id", call.id},
-                        {"session", std::to_string(call.session)},
-                        {"media", dataplane::to_string({call.local_ip, call.local_port})}};
+  // The worker reports kSessionCreated from its next loop at the earliest,
+  // so the hand-off is armed before it can fire.
+  call.media_ready = std::move(media_ready);
+  return started_json(call);
+}
+
+nlohmann::json CallControl::started_json(const Call& c) const {
+  return nlohmann::json{{"call_id", c.id},
+                        {"session", std::to_string(c.session)},
+                        {"media", dataplane::to_string({c.local_ip, c.local_port})}};
+}
+
+void CallControl::media_ready(Call& c, Result<nlohmann::json> r) {
+  if (!c.media_ready) return;
+  auto ready = std::move(c.media_ready);
+  c.media_ready = nullptr;
+  ready(std::move(r));
 }
 
 std::shared_ptr<const ivr::EncodedPrompt> CallControl::prompt_for(const ivr::menu::PlayItem& item, codecs::CodecId codec) {
@@ -286,6 +273,26 @@ void CallControl::start_hold_music(Call& c, MediaSessions& ms) {
   if (!id) note(c, "hold_music_failed", {{"error", id.status().to_string()}});
 }
 
+void CallControl::route_to_queue(Call& c, const std::string& queue, int priority, MediaSessions& ms,
+                                 const std::string& language) {
+  const auto index = acd_.queue_index(queue);
+  if (!index) {
+    note(c, "route_failed", {{"queue", queue}, {"error", "no such queue in the ACD"}});
+    return finish(c, "failed", ms);
+  }
+  acd::Request r = acd::Request::make(acd::Request::kEnqueue, 0, c.id, *index);
+  if (priority != 0) r.priority = priority;
+  if (!acd_.submit(r)) {
+    note(c, "route_failed", {{"queue", queue}, {"error", "the ACD is not running or its inbox is full"}});
+    return finish(c, "failed", ms);
+  }
+  c.queue = queue;
+  c.acd_knows = true;
+  note(c, "queued", {{"queue", queue}, {"priority", priority}, {"language", language}});
+  set_state(c, CallState::kQueued);
+  start_hold_music(c, ms);
+}
+
 void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSessions& ms) {
   namespace m = ivr::menu;
   // Actions may append more (a playback with nothing to play completes at
@@ -317,24 +324,7 @@ void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSession
         events_->publish("ivr.input", std::move(e));
       }
     } else if (auto* q = std::get_if<m::RouteToQueue>(&a)) {
-      const auto index = acd_.queue_index(q->queue);
-      if (!index) {
-        note(c, "route_failed", {{"queue", q->queue}, {"error", "no such queue in the ACD"}});
-        finish(c, "failed", ms);
-        return;
-      }
-      acd::Request r = acd::Request::make(acd::Request::kEnqueue, 0, c.id, *index);
-      if (q->priority != 0) r.priority = q->priority;
-      if (!acd_.submit(r)) {
-        note(c, "route_failed", {{"queue", q->queue}, {"error", "the ACD is not running or its inbox is full"}});
-        finish(c, "failed", ms);
-        return;
-      }
-      c.queue = q->queue;
-      c.acd_knows = true;
-      note(c, "queued", {{"queue", q->queue}, {"priority", q->priority}, {"language", q->language}});
-      set_state(c, CallState::kQueued);
-      start_hold_music(c, ms);
+      route_to_queue(c, q->queue, q->priority, ms, q->language);
     } else if (auto* cb = std::get_if<m::RequestCallback>(&a)) {
       // Placing the callback needs an outbound leg (SIP); keep the request
       // in the history and on the event stream, and end the call.
@@ -345,9 +335,7 @@ void CallControl::run_actions(Call& c, ivr::menu::Actions& actions, MediaSession
       finish(c, "callback", ms);
       return;
     } else if (auto* tr = std::get_if<m::Transfer>(&a)) {
-      note(c, "transfer_unavailable", {{"destination", tr->destination}});
-      finish(c, "failed", ms);
-      return;
+      transfer_from_ivr(c, tr->destination, ms);
     } else if (auto* h = std::get_if<m::Hangup>(&a)) {
       note(c, "ivr_hangup", {{"cause", h->cause}});
       finish(c, "completed_in_ivr", ms);
@@ -407,6 +395,8 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     spec.name = "call-" + std::string(stamp) + "-" + std::to_string(c.id);
+    // After a transfer each agent's part is its own file.
+    if (!c.recordings.empty()) spec.name += "-part" + std::to_string(c.recordings.size() + 1);
   }
   const std::string name = spec.name;
   spec.format = rc.format == "wav-ulaw"   ? recording::RecordingFormat::kWavUlaw
@@ -419,11 +409,16 @@ void CallControl::bridge(Call& c, MediaSessions& ms) {
                    {"queue", c.queue},
                    {"agent", c.agent_id},
                    {"legs", {{"left", "caller"}, {"right", "agent"}}}};
+  if (!c.previous_agents.empty()) {
+    spec.metadata["transferred_from"] = c.previous_agents;
+    spec.metadata["previous_recordings"] = c.recordings;
+  }
   const dataplane::RecordLeg legs[2] = {{c.payload_type, c.codec, 0}, {c.payload_type, c.codec, 0}};
   auto rec = ms.start_recording(c.session, std::move(spec), legs);
   if (rec) {
     c.recording = *rec;
     c.recording_name = name;
+    c.recordings.push_back(name);
     note(c, "recording_started", {{"recording", std::to_string(*rec)}, {"file", name}});
   } else {
     note(c, "recording_failed", {{"error", rec.status().to_string()}});
@@ -501,6 +496,9 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
     }
     case CallState::kQueued:
     case CallState::kRinging:
+    case CallState::kCallbackWaiting:
+    case CallState::kDialling:
+      // The ACD releases an agent reserved for a callback without a miss.
       acd_.submit(acd::Request::make(acd::Request::kAbandon, 0, c->id)) ? void() : note(*c, "acd_unreachable");
       finish(*c, "abandoned", ms);
       break;
@@ -517,6 +515,7 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
 
 void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) {
   if (c.state == CallState::kEnded) return;
+  media_ready(c, unavailable("the call ended (" + reason + ") before its media was ready"));
   if (c.recording) ms.stop_recording(c.session).ignore_error();
   ms.remove(c.session).ignore_error();
   by_session_.erase(c.session);
@@ -547,6 +546,9 @@ void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
   if (!c || c->state == CallState::kEnded) return;
   ivr::menu::Actions actions;
   switch (e.kind) {
+    case Event::kSessionCreated:
+      media_ready(*c, started_json(*c));
+      return;
     case Event::kPlaybackDone:
       if (e.leg == 0 && c->state == CallState::kIvr && e.playback_id == c->ivr_playback &&
           e.playback_end == dataplane::PlaybackEnd::kFinished) {
@@ -570,6 +572,11 @@ void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
       return;
     case Event::kCommandFailed:
       note(*c, "media_command_failed", {{"leg", e.leg}, {"error", std::string(e.error)}});
+      if (c->media_ready) {
+        // The worker could not open the ports: the call never had media.
+        media_ready(*c, unavailable("the media worker could not open the call's ports: " + std::string(e.error)));
+        finish(*c, "failed", ms);
+      }
       return;
     default:
       return;
@@ -606,6 +613,7 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
   using K = acd::Output::Kind;
   switch (o.kind) {
     case K::kOfferCall:
+      c->transfer_agent.clear();
       c->agent = o.agent;
       c->agent_id = acd_.agent_id(o.agent);
       note(*c, "offered", {{"agent", c->agent_id}});
@@ -637,6 +645,16 @@ void CallControl::on_acd_output(const acd::Output& o, MediaSessions& ms) {
       return;
     case K::kRequestRejected:
       note(*c, "acd_rejected", {{"reason", std::string(o.text)}});
+      if (c->state == CallState::kQueued && !c->transfer_agent.empty() && std::string_view(o.text) == "agent-not-ready") {
+        // The named agent left "ready" between our check and the ACD's:
+        // the caller, already on music, waits in the call's queue instead.
+        note(*c, "transfer_to_queue_instead", {{"agent", c->transfer_agent}, {"queue", c->queue}});
+        c->transfer_agent.clear();
+        const auto queue = acd_.queue_index(c->queue);
+        if (!queue || !acd_.submit(acd::Request::make(acd::Request::kTransferToQueue, o.agent, c->id, *queue)))
+          note(*c, "acd_unreachable");
+        return;
+      }
       if (c->state == CallState::kConnecting) {
         // The answer lost a race with the offer's timeout: back to waiting.
         ms.stop_playback(c->session, 1).ignore_error();
@@ -666,7 +684,10 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
     j["ended_unix_ms"] = c.ended_ms;
     j["end_reason"] = c.end_reason;
   }
-  if (c.recording) j["recording"] = c.recording_name;
+  if (!c.recording_name.empty()) j["recording"] = c.recording_name;
+  if (c.recordings.size() > 1) j["recordings"] = c.recordings;
+  if (c.state == CallState::kTalking) j["on_hold"] = c.held;
+  if (!c.previous_agents.empty()) j["previous_agents"] = c.previous_agents;
   if (c.menu && c.state == CallState::kIvr) {
     j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};
   }

@@ -25,13 +25,25 @@
 // back, and when a call ends, so it can ring the agent's phone and tear
 // down the legs that are still up.
 //
-// Not built yet: position and expected-wait announcements, transfers, holds,
-// supervisor modes, and placing callbacks (a requested callback is
-// recorded and the call ends, since placing it needs outbound SIP).
+// Talking calls can be put on hold (the caller hears the queue's music,
+// the agent nothing, the recording pauses) and transferred to a queue or a
+// named agent (the agent leg is released, the caller waits with music and
+// is offered again under the same id).
+//
+// The pieces live in several files: call_control.cpp (start, IVR, ACD
+// outputs, answer, bridge, hang-up), call_features.cpp (hold, transfer),
+// call_record.hpp (the per-call record they share).
+//
+// Not built yet: position and expected-wait announcements, placing
+// callbacks (the interface below is the one the SIP B2BUA wires:
+// place_outbound, outbound_answered/outbound_failed, which answer
+// failed-precondition for now; a requested callback is recorded and the call
+// ends), supervisor modes (listen, whisper, barge).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,8 +66,12 @@ namespace sb::calls {
 
 using CallId = std::uint64_t;
 
-enum class CallState : std::uint8_t { kIvr, kQueued, kRinging, kConnecting, kTalking, kEnded };
-inline constexpr std::size_t kCallStateCount = 6;
+// kCallbackWaiting: the caller hung up and keeps its place in the ACD;
+// kDialling: an agent is reserved for it and the outbound leg is placed.
+enum class CallState : std::uint8_t {
+  kIvr, kQueued, kRinging, kConnecting, kTalking, kCallbackWaiting, kDialling, kEnded
+};
+inline constexpr std::size_t kCallStateCount = 8;
 std::string_view call_state_name(CallState s) noexcept;
 
 struct InboundCall {
@@ -65,6 +81,25 @@ struct InboundCall {
   std::string queue;                     // non-empty: straight into this queue, no IVR
   // The codec negotiated with the caller. The dataplane relays, so the
   // agent's leg is offered the same one; prompts are encoded in it.
+  codecs::CodecId codec = codecs::CodecId::kPcmu;
+  std::uint8_t payload_type = 0;
+  std::uint8_t telephone_event_pt = 101;
+};
+
+// Where POST /calls/{id}/transfer (or the IVR's transfer node) sends a
+// talking call.
+struct TransferTarget {
+  enum class Kind : std::uint8_t { kQueue, kAgent };
+  Kind kind = Kind::kQueue;
+  std::string name;                 // queue name or ACD agent id
+};
+
+// A call Switchboard places (callbacks).
+struct OutboundCall {
+  std::uint64_t call = 0;
+  std::string number;               // whom to dial (E.164 or digits)
+  std::string caller_id;            // what to present
+  dataplane::Endpoint local_media;  // our RTP address for that leg (SDP offer)
   codecs::CodecId codec = codecs::CodecId::kPcmu;
   std::uint8_t payload_type = 0;
   std::uint8_t telephone_event_pt = 101;
@@ -92,6 +127,17 @@ class CallSignalling {
   // The call is over (`by`: "caller", "agent", "api", "system"): tear down
   // every leg still up.
   virtual void on_call_ended(std::uint64_t call, const std::string& reason, const std::string& by) = 0;
+  // Dial `call.number` for a callback; answer with CallControl::
+  // outbound_answered or outbound_failed (on the media control thread).
+  // The default cannot dial: call control gives up on the leg after its
+  // dial deadline.
+  virtual void place_outbound(const OutboundCall& call) { (void)call; }
+  // The agent leg left the call (transfer): hang up that agent's leg; the
+  // caller stays.
+  virtual void on_agent_released(std::uint64_t call, const std::string& agent) {
+    (void)call;
+    (void)agent;
+  }
 };
 
 struct CallCounters {
@@ -111,7 +157,11 @@ class CallControl final : public daemon::MediaController {
   // A new inbound call: a media session whose leg 0 faces the caller
   // (answer: the returned local port), the IVR started on it. Errors:
   // unavailable (draining, no media capacity), invalid-argument.
-  Result<nlohmann::json> start_inbound(const InboundCall& call, dataplane::MediaSessions& ms);
+  // `media_ready`, when given, is called once the worker has opened the
+  // call's ports (or with the error if it could not): RTP the caller sends
+  // from then on is received. It runs on this thread, at most once.
+  using MediaReady = std::function<void(Result<nlohmann::json>)>;
+  Result<nlohmann::json> start_inbound(const InboundCall& call, dataplane::MediaSessions& ms, MediaReady media_ready = {});
   // The offered agent's phone answered; its media goes to `agent_media`.
   // Errors: not-found, failed-precondition (not ringing for that agent).
   Status answer(CallId id, const std::string& agent, dataplane::Endpoint agent_media, dataplane::MediaSessions& ms);
@@ -127,6 +177,28 @@ class CallControl final : public daemon::MediaController {
   // A leg's far end moved or put the call on hold (re-INVITE). leg 0 faces
   // the caller, 1 the agent. Errors: not-found, and MediaSessions::update's.
   Status update_media(CallId id, int leg, dataplane::Endpoint remote, bool hold, dataplane::MediaSessions& ms);
+  // Puts a talking call on hold (`on`) or takes it off: the caller hears
+  // the queue's hold music, the agent leg gets nothing, the recording
+  // pauses, the ACD counts hold time. `by` names who asked ("agent",
+  // "api"). Errors: not-found, failed-precondition (not talking, already
+  // in that state), unavailable (ACD inbox full).
+  Status hold(CallId id, bool on, const std::string& by, dataplane::MediaSessions& ms);
+  // Moves a talking (or held) call to a queue or to a named agent: the
+  // agent leg is released (CallSignalling::on_agent_released, the agent
+  // goes to wrap-up), the caller hears hold music until the next agent
+  // answers; the call is then offered again under the same id. Errors:
+  // not-found, failed-precondition (not talking; the agent is not ready,
+  // is the one on the call), invalid-argument (no such queue or agent),
+  // unavailable (ACD inbox full). On an error nothing changed.
+  Status transfer(CallId id, const TransferTarget& to, const std::string& by, dataplane::MediaSessions& ms);
+  // The dialled party of a callback answered; its media goes to
+  // `remote_media`. The call is offered to the reserved agent. Errors:
+  // not-found, failed-precondition (not dialling), invalid-argument.
+  Status outbound_answered(CallId id, dataplane::Endpoint remote_media, dataplane::MediaSessions& ms);
+  // The callback could not be placed: the call ends with `why` in its
+  // history and the ACD releases the reserved agent. Errors: not-found,
+  // failed-precondition (not dialling).
+  Status outbound_failed(CallId id, const std::string& why, dataplane::MediaSessions& ms);
   // Set before start; called on this thread.
   void set_signalling(CallSignalling* s) { signalling_ = s; }
   nlohmann::json list() const;
@@ -161,12 +233,19 @@ class CallControl final : public daemon::MediaController {
   void run_actions(Call& c, ivr::menu::Actions& actions, dataplane::MediaSessions& ms);
   void play(Call& c, const ivr::menu::Play& p, dataplane::MediaSessions& ms);
   void start_hold_music(Call& c, dataplane::MediaSessions& ms);
+  // Into the ACD's `queue` with music on hold; a failure ends the call.
+  void route_to_queue(Call& c, const std::string& queue, int priority, dataplane::MediaSessions& ms,
+                      const std::string& language = "");
+  void transfer_from_ivr(Call& c, const std::string& destination, dataplane::MediaSessions& ms);
   void bridge(Call& c, dataplane::MediaSessions& ms);
   // Ends the call: media removed, counters, history, event (unless the ACD
   // reports the end itself).
   void finish(Call& c, const std::string& reason, dataplane::MediaSessions& ms);
   std::shared_ptr<const ivr::EncodedPrompt> prompt_for(const ivr::menu::PlayItem& item, codecs::CodecId codec);
   nlohmann::json call_json(const Call& c, bool with_history) const;
+  nlohmann::json started_json(const Call& c) const;
+  // Answers start_inbound's MediaReady (once).
+  void media_ready(Call& c, Result<nlohmann::json> r);
 
   config::ConfigStore& config_;
   daemon::AcdSubsystem& acd_;

@@ -109,15 +109,20 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     auto body = api::parse_new_call_request(req);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto b = std::get<api::NewCallBody>(body);
-    on_media_thread(std::move(respond), [this, b](dataplane::MediaSessions& ms) {
+    // Answered once the worker has opened the call's ports, so RTP the
+    // caller sends after the 201 is never lost (nor the first digits).
+    auto responder = std::make_shared<api::Responder>(std::move(respond));
+    const bool posted = dataplane_.post([this, b, responder](dataplane::MediaSessions& ms) {
       InboundCall in;
       in.caller_media = {b.media.ip, b.media.port};
       in.caller_id = b.caller;
       in.menu = b.menu;
-      auto r = control_.start_inbound(in, ms);
-      if (!r) return api::status_error_response(r.status());
-      return HttpResponse::json(201, *r);
+      auto r = control_.start_inbound(in, ms, [responder](Result<nlohmann::json> ready) {
+        (*responder)(ready ? HttpResponse::json(201, *ready) : api::status_error_response(ready.status()));
+      });
+      if (!r) (*responder)(api::status_error_response(r.status()));
     });
+    if (!posted) (*responder)(api::error_response(503, "unavailable", "call control is not running or is busy; retry"));
   }));
   SB_RETURN_IF_ERROR(router.add(Method::kGet, "/api/v1/calls", [this, on_media_thread](const HttpRequest&, api::Responder respond) {
     on_media_thread(std::move(respond), [this](dataplane::MediaSessions&) {
@@ -143,6 +148,38 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     const auto b = std::get<api::AnswerBody>(body);
     on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
       const Status s = control_.answer(*id, b.agent, {b.media.ip, b.media.port}, ms);
+      if (!s.is_ok()) return api::status_error_response(s);
+      return HttpResponse::json(200, *control_.show(*id));
+    });
+  }));
+  for (const bool on : {true, false}) {
+    SB_RETURN_IF_ERROR(router.add(Method::kPost, on ? "/api/v1/calls/{id}/hold" : "/api/v1/calls/{id}/unhold",
+                                  [this, on, on_media_thread](const HttpRequest& req, api::Responder respond) {
+      auto body = api::parse_hold_request(req);
+      if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+      const auto id = parse_call_id(req.param("id"));
+      if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+      const auto b = std::get<api::HoldBody>(body);
+      on_media_thread(std::move(respond), [this, id, b, on](dataplane::MediaSessions& ms) {
+        const Status s = control_.hold(*id, on, b.by, ms);
+        if (!s.is_ok()) return api::status_error_response(s);
+        return HttpResponse::json(200, *control_.show(*id));
+      });
+    }));
+  }
+  SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls/{id}/transfer", [this, on_media_thread](const HttpRequest& req,
+                                                                                                       api::Responder respond) {
+    auto body = api::parse_transfer_request(req);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    const auto b = std::get<api::TransferBody>(body);
+    on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
+      TransferTarget to{b.to_agent ? TransferTarget::Kind::kAgent : TransferTarget::Kind::kQueue, b.name};
+      const Status s = control_.transfer(*id, to, b.by, ms);
+      if (s.code() == StatusCode::kInvalidArgument)
+        // The body named a queue or agent the ACD does not have.
+        return api::error_response(422, "invalid_request", s.message(), {{b.to_agent ? "agent" : "queue", s.message()}});
       if (!s.is_ok()) return api::status_error_response(s);
       return HttpResponse::json(200, *control_.show(*id));
     });

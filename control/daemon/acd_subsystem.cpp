@@ -267,6 +267,9 @@ void AcdSubsystem::publish_event(const acd::Output& o, const Directory& names) {
       ctx_.events->publish("call.ended", {{"call_id", o.call}, {"reason", o.text[0] ? o.text : "abandoned"}});
       return;
     case K::kCallEnded:
+      // A transfer ends the agent's part only; call control publishes
+      // call.transferred and the call's next state.
+      if (std::string_view(o.text) == "transfer") return;
       ctx_.events->publish("call.ended", {{"call_id", o.call}, {"reason", "hangup"}});
       return;
   }
@@ -311,6 +314,15 @@ std::optional<acd::AgentIndex> AcdSubsystem::agent_index(std::string_view id) co
   const auto it = d->agents.find(std::string(id));
   if (it == d->agents.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<acd::AgentState> AcdSubsystem::agent_state(std::string_view id) const {
+  if (!service_) return std::nullopt;
+  auto snap = service_->shard(0).snapshot();
+  if (snap->tenants.empty()) return std::nullopt;
+  for (const auto& a : snap->tenants.front().agents)
+    if (a.id == id) return a.state;
+  return std::nullopt;
 }
 
 std::string AcdSubsystem::agent_id(acd::AgentIndex index) const {

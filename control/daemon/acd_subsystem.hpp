@@ -58,6 +58,9 @@ class AcdSubsystem final : public Subsystem {
   std::string queue_name(int index) const;
   std::optional<acd::AgentIndex> agent_index(std::string_view id) const;
   std::string agent_id(acd::AgentIndex index) const;
+  // An agent's state in the latest published snapshot (at most one
+  // snapshot interval old); nullopt for an unknown agent or no engine.
+  std::optional<acd::AgentState> agent_state(std::string_view id) const;
 
   // Agent id -> the engine's index, for the model the engine runs now.
   // (and back, for events). Replaced after the engine applied a reload;

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb::api::HttpRequest req;
   req.headers["content-type"] = "application/json";
   req.body = input;
-  switch (data[0] % 11) {
+  switch (data[0] % 13) {
     case 0: {
       auto t = sb::api::parse_target(input);
       if (t && (t->segments.size() > sb::api::kMaxSegments || t->query.size() > sb::api::kMaxQueryParams))
@@ -99,6 +99,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(p);
       if (auto* h = std::get_if<sb::api::HangupBody>(&p))
         if (h->by != "caller" && h->by != "agent") __builtin_trap();
+      break;
+    }
+    case 10: {
+      auto p = sb::api::parse_transfer_request(req);
+      check(p);
+      if (auto* t = std::get_if<sb::api::TransferBody>(&p))
+        if (t->name.empty() || t->name.size() > 64) __builtin_trap();
+      break;
+    }
+    case 11: {
+      auto p = sb::api::parse_hold_request(req);
+      check(p);
+      if (auto* h = std::get_if<sb::api::HoldBody>(&p))
+        if (h->by != "agent" && h->by != "supervisor" && h->by != "api") __builtin_trap();
       break;
     }
     default: {

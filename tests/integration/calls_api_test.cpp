@@ -5,15 +5,9 @@
 // stream carries the call's events in order, GET /calls/{id} its history,
 // the recording lands with metadata, and /metrics counts it. Bad requests
 // are answered with the field or state that is wrong.
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include <filesystem>
 
-#include "dataplane/rtp/rtp.hpp"
-#include "tests/integration/daemon_harness.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/udp.hpp"
+#include "tests/integration/calls_test_support.hpp"
 
 namespace sb {
 namespace {
@@ -26,6 +20,8 @@ using test::json_with;
 using test::switchboard_binary;
 using test::TempDir;
 using test::UdpPeer;
+using test::port_of;
+using test::rtp_packet;
 
 const char* kCallConfig = R"(
 [ivr]
@@ -57,40 +53,9 @@ skills = { english = 5 }
 queues = ["sales"]
 )";
 
-std::vector<std::uint8_t> rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::vector<std::uint8_t> payload) {
-  std::vector<std::uint8_t> b(12);
-  rtp::write_rtp_header(b.data(), false, pt, seq, ts, 0xCA11);
-  b.insert(b.end(), payload.begin(), payload.end());
-  return b;
-}
-
-std::uint16_t port_of(const nlohmann::json& endpoint) {
-  const std::string s = endpoint.get<std::string>();
-  return static_cast<std::uint16_t>(std::stoi(s.substr(s.rfind(':') + 1)));
-}
-
-class CallsApi : public ::testing::Test {
+class CallsApi : public test::CallsDaemon {
  protected:
-  void SetUp() override {
-    const std::string cfg = dir_.file("switchboard.toml");
-    test::write_file(cfg, test::daemon_config(dir_, "info", dir_.file("rec")) + kCallConfig);
-    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg});
-    port_ = test::port_from_banner(*daemon_);
-    ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
-    ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
-  }
-  void TearDown() override {
-    if (!daemon_) return;
-    daemon_->signal(SIGTERM);
-    EXPECT_EQ(daemon_->wait_exit(), 0) << daemon_->err();
-  }
-  test::HttpResult call(const std::string& method, const std::string& path, const std::string& body = "") {
-    return http_request(port_, method, path, body, body.empty() ? bearer(test::kToken) : json_with(test::kToken));
-  }
-
-  TempDir dir_;
-  std::unique_ptr<BackgroundProcess> daemon_;
-  std::uint16_t port_ = 0;
+  void SetUp() override { start(kCallConfig); }
 };
 
 TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
@@ -246,6 +211,34 @@ TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
   daemon_.reset();
+}
+
+// The 201 comes once the worker has opened the call's ports: a digit the
+// caller sends straight after it, before any prompt audio arrived, reaches
+// the IVR.
+TEST_F(CallsApi, MediaSentRightAfterThePlacedAnswerIsReceived) {
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    UdpPeer caller;
+    auto placed = call("POST", "/api/v1/calls",
+                       R"({"caller": "+15550003333", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
+    ASSERT_EQ(placed.status, 201) << placed.body;
+    const std::uint16_t caller_side = port_of(placed.json()["media"]);
+    const std::string call_path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
+    std::uint16_t seq = 1;
+    for (int k = 0; k < 4; ++k)
+      ASSERT_TRUE(caller.send_to(caller_side, rtp_packet(101, seq++, 16000, {1, static_cast<std::uint8_t>(k ? 0x8a : 0x0a), 0x03, 0x20})));
+    ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "ringing"; }, std::chrono::seconds(8)))
+        << call("GET", call_path).body;
+    bool digit_seen = false;
+    const auto shown = call("GET", call_path).json();
+    for (const auto& h : shown["history"])
+      if (h["event"] == "dtmf" && h["digit"] == "1") digit_seen = true;
+    EXPECT_TRUE(digit_seen) << call("GET", call_path).body;
+    ASSERT_EQ(call("POST", call_path + "/hangup", R"({"by": "caller"})").status, 200);
+    ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a1").json()["state"] == "ready"; }));
+  }
 }
 
 TEST_F(CallsApi, BadRequestsAndUnknownCalls) {

@@ -507,6 +507,52 @@ TEST_F(EngineTest, TransferToAnotherQueue) {
   EXPECT_EQ(engine_->queue_stats(1).total.offered, 1u);
 }
 
+// A transfer to a named agent offers the call to that agent alone; one
+// that is not ready is refused with nothing changed; a missed direct offer
+// leaves the call waiting in its queue.
+TEST_F(EngineTest, TransferToANamedAgent) {
+  AcdModel m;
+  m.queues = {queue("front")};
+  m.queues[0].wrap_up_seconds = 10;
+  m.agents = {agent("a", {0}), agent("b", {0}), agent("c", {0})};
+  start(m);
+  ready(0);
+  enqueue(1, 0);
+  accept(1, 0);
+  req(Request::kLogin, 1);
+  take();
+  // b is logged in but not ready: refused, a keeps the call.
+  req(Request::kTransferToAgent, 1, 1);
+  ASSERT_EQ(of(Output::kRequestRejected).size(), 1u);
+  EXPECT_STREQ(of(Output::kRequestRejected)[0].text, "agent-not-ready");
+  EXPECT_EQ(engine_->agent_state(0), AgentState::kOnCall);
+  // The agent on the call and an unknown agent are refused too.
+  take();
+  req(Request::kTransferToAgent, 0, 1);
+  req(Request::kTransferToAgent, 9, 1);
+  ASSERT_EQ(of(Output::kRequestRejected).size(), 2u);
+  EXPECT_STREQ(of(Output::kRequestRejected)[0].text, "same-agent");
+  EXPECT_STREQ(of(Output::kRequestRejected)[1].text, "unknown-agent");
+  // c is ready too, but b is named.
+  ready(2);
+  req(Request::kReady, 1);
+  take();
+  req(Request::kTransferToAgent, 1, 1);
+  EXPECT_TRUE(of(Output::kRequestRejected).empty());
+  ASSERT_EQ(of(Output::kCallEnded).size(), 1u);
+  EXPECT_STREQ(of(Output::kCallEnded)[0].text, "transfer");
+  EXPECT_EQ(offers(), (std::vector<std::pair<CallId, AgentIndex>>{{1, 1}}));
+  EXPECT_EQ(engine_->agent_state(0), AgentState::kAfterCallWork);
+  EXPECT_EQ(engine_->agent_state(2), AgentState::kReady);
+  // b lets it ring out: the call waits in its queue and c gets it.
+  take();
+  req(Request::kReject, 1, 1);
+  EXPECT_EQ(offers(), (std::vector<std::pair<CallId, AgentIndex>>{{1, 2}}));
+  accept(1, 2);
+  EXPECT_EQ(engine_->agent_state(2), AgentState::kOnCall);
+  EXPECT_EQ(engine_->queue_stats(0).total.handled, 1u);
+}
+
 TEST_F(EngineTest, NotReadyOrLogoutDuringACallTakesEffectAfterWrapUp) {
   AcdModel m = one_queue(1);
   m.queues[0].wrap_up_seconds = 10;

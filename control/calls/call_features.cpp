@@ -1,0 +1,130 @@
+// Call control for talking calls: hold and unhold (the agent desktop's hold
+// button), and transfer to a queue or to a named agent (the API's and the
+// IVR's transfer). See CallControl::hold and CallControl::transfer. Also
+// the outbound-leg reports of callbacks, which are not placed yet.
+#include "control/calls/call_control.hpp"
+#include "control/calls/call_record.hpp"
+
+namespace sb::calls {
+
+using dataplane::MediaSessions;
+
+Status CallControl::hold(CallId id, bool on, const std::string& by, MediaSessions& ms) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  if (c->state != CallState::kTalking || !c->agent)
+    return failed_precondition("call " + std::to_string(id) + " is " + std::string(call_state_name(c->state)) +
+                               ", not talking to an agent");
+  if (c->held == on)
+    return failed_precondition("call " + std::to_string(id) + (on ? " is already on hold" : " is not on hold"));
+  // The ACD first: hold time is part of handle time, not talk time.
+  if (!acd_.submit(acd::Request::make(on ? acd::Request::kHold : acd::Request::kUnhold, *c->agent, c->id)))
+    return unavailable("the ACD's inbox is full; retry");
+  if (on) {
+    // The agent's phone may keep sending; nothing of it reaches the caller
+    // (the music plays on the caller's leg) and nothing is sent to it.
+    SB_RETURN_IF_ERROR(ms.set_mode(c->session, 1, dataplane::LegMode::kInactive));
+    start_hold_music(*c, ms);
+    if (c->recording) ms.pause_recording(c->session).ignore_error();
+  } else {
+    ms.stop_playback(c->session, 0).ignore_error();
+    SB_RETURN_IF_ERROR(ms.set_mode(c->session, 1, dataplane::LegMode::kRelay));
+    if (c->recording) ms.resume_recording(c->session).ignore_error();
+  }
+  c->held = on;
+  note(*c, on ? "held" : "resumed", {{"by", by}, {"agent", c->agent_id}});
+  if (events_) events_->publish(on ? "call.held" : "call.resumed", {{"call_id", c->id}, {"agent", c->agent_id}, {"by", by}});
+  return Status::ok();
+}
+
+Status CallControl::transfer(CallId id, const TransferTarget& to, const std::string& by, MediaSessions& ms) {
+  Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  if (c->state != CallState::kTalking || !c->agent)
+    return failed_precondition("call " + std::to_string(id) + " is " + std::string(call_state_name(c->state)) +
+                               ", not talking to an agent");
+  acd::Request r;
+  if (to.kind == TransferTarget::Kind::kQueue) {
+    const auto queue = acd_.queue_index(to.name);
+    if (!queue) return invalid_argument("no queue \"" + to.name + "\"");
+    r = acd::Request::make(acd::Request::kTransferToQueue, *c->agent, c->id, *queue);
+  } else {
+    const auto agent = acd_.agent_index(to.name);
+    if (!agent) return invalid_argument("no agent \"" + to.name + "\"");
+    if (to.name == c->agent_id) return failed_precondition("agent " + to.name + " is already on call " + std::to_string(id));
+    // The snapshot may be a moment old; if the agent left "ready" since,
+    // the ACD refuses and the call goes to its queue instead (on_acd_output).
+    const auto state = acd_.agent_state(to.name);
+    if (state != acd::AgentState::kReady)
+      return failed_precondition("agent " + to.name + " is " + (state ? acd::agent_state_name(*state) : "unknown") +
+                                 ", not ready to take a transfer");
+    r = acd::Request::make(acd::Request::kTransferToAgent, *agent, c->id);
+  }
+  if (!acd_.submit(r)) return unavailable("the ACD's inbox is full; retry");
+
+  const std::string from = c->agent_id;
+  // The agent's leg leaves: no address, nothing played to it, the phone
+  // hung up by signalling. The recording of that agent's part is complete.
+  ms.stop_playback(c->session, 1).ignore_error();
+  ms.update(c->session, 1, dataplane::LegRequest{}).ignore_error();
+  if (c->recording) {
+    ms.stop_recording(c->session).ignore_error();
+    c->recording.reset();
+  }
+  if (signalling_) signalling_->on_agent_released(c->id, from);
+  c->previous_agents.push_back(from);
+  c->agent.reset();
+  c->agent_id.clear();
+  c->agent_media = {};
+  c->held = false;
+  c->transfer_agent = to.kind == TransferTarget::Kind::kAgent ? to.name : std::string();
+  if (to.kind == TransferTarget::Kind::kQueue) c->queue = to.name;
+  const char* kind = to.kind == TransferTarget::Kind::kQueue ? "queue" : "agent";
+  note(*c, "transferred", {{"by", by}, {"from_agent", from}, {kind, to.name}});
+  if (events_) events_->publish("call.transferred", {{"call_id", c->id}, {"from_agent", from}, {kind, to.name}, {"by", by}});
+  set_state(*c, CallState::kQueued);
+  start_hold_music(*c, ms);
+  return Status::ok();
+}
+
+// The IVR's transfer node: "queue:<name>" or "agent:<id>", or a bare name
+// that is a queue or an agent. Anything else (a SIP URI, a number) needs
+// outbound signalling the IVR does not drive: the call fails.
+void CallControl::transfer_from_ivr(Call& c, const std::string& destination, MediaSessions& ms) {
+  std::string queue, agent;
+  if (destination.rfind("queue:", 0) == 0) queue = destination.substr(6);
+  else if (destination.rfind("agent:", 0) == 0) agent = destination.substr(6);
+  else if (acd_.queue_index(destination)) queue = destination;
+  else if (acd_.agent_index(destination)) agent = destination;
+  if (!queue.empty()) return route_to_queue(c, queue, 0, ms);
+  const auto index = agent.empty() ? std::nullopt : acd_.agent_index(agent);
+  if (!index) {
+    note(c, "transfer_unavailable", {{"destination", destination}, {"error", "not a queue or agent of the ACD"}});
+    return finish(c, "failed", ms);
+  }
+  if (!acd_.submit(acd::Request::make(acd::Request::kTransferToAgent, *index, c.id))) {
+    note(c, "route_failed", {{"agent", agent}, {"error", "the ACD is not running or its inbox is full"}});
+    return finish(c, "failed", ms);
+  }
+  c.acd_knows = true;
+  note(c, "transferred", {{"by", "ivr"}, {"agent", agent}});
+  if (events_) events_->publish("call.transferred", {{"call_id", c.id}, {"agent", agent}, {"by", "ivr"}});
+  set_state(c, CallState::kQueued);
+  start_hold_music(c, ms);
+}
+
+// Callbacks are not placed yet (the ACD's kPlaceCallback is not acted on
+// and no call is ever dialling): these answer the SIP side's reports.
+Status CallControl::outbound_answered(CallId id, dataplane::Endpoint, MediaSessions&) {
+  const Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  return failed_precondition("call " + std::to_string(id) + " is not dialling (callbacks are not placed yet)");
+}
+
+Status CallControl::outbound_failed(CallId id, const std::string&, MediaSessions&) {
+  const Call* c = find(id);
+  if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  return failed_precondition("call " + std::to_string(id) + " is not dialling (callbacks are not placed yet)");
+}
+
+}  // namespace sb::calls

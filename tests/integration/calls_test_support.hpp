@@ -1,0 +1,86 @@
+// What the call-control integration tests share: a daemon started with a
+// call config, the API called with the test token, RTP packets built and
+// heard on real loopback sockets.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/rtp/rtp.hpp"
+#include "tests/integration/daemon_harness.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/udp.hpp"
+
+namespace sb::test {
+
+inline std::vector<std::uint8_t> rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts,
+                                            std::vector<std::uint8_t> payload, std::uint32_t ssrc = 0xCA11) {
+  std::vector<std::uint8_t> b(12);
+  rtp::write_rtp_header(b.data(), false, pt, seq, ts, ssrc);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+inline std::uint16_t port_of(const nlohmann::json& endpoint) {
+  const std::string s = endpoint.get<std::string>();
+  return static_cast<std::uint16_t>(std::stoi(s.substr(s.rfind(':') + 1)));
+}
+
+// What a socket heard: packets whose payload is one byte repeated (the
+// test peers' "voices"), by that byte, and everything else (prompts, music).
+struct Heard {
+  std::map<std::uint8_t, std::size_t> voice;
+  std::size_t other = 0;
+  std::size_t total = 0;
+  std::size_t of(std::uint8_t fill) const {
+    const auto it = voice.find(fill);
+    return it == voice.end() ? 0 : it->second;
+  }
+};
+
+inline Heard classify(const std::vector<UdpPeer::Datagram>& packets) {
+  Heard h;
+  for (const auto& d : packets) {
+    if (d.bytes.size() <= 12) continue;
+    ++h.total;
+    const std::uint8_t first = d.bytes[12];
+    bool same = true;
+    for (std::size_t i = 12; i < d.bytes.size() && same; ++i) same = d.bytes[i] == first;
+    if (same) ++h.voice[first];
+    else ++h.other;
+  }
+  return h;
+}
+
+// A daemon with `call_config` appended to the harness's config.
+class CallsDaemon : public ::testing::Test {
+ protected:
+  void start(const std::string& call_config) {
+    const std::string cfg = dir_.file("switchboard.toml");
+    write_file(cfg, daemon_config(dir_, "info", dir_.file("rec")) + call_config);
+    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg});
+    port_ = port_from_banner(*daemon_);
+    ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
+    ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
+  }
+  void TearDown() override {
+    if (!daemon_) return;
+    daemon_->signal(SIGTERM);
+    EXPECT_EQ(daemon_->wait_exit(), 0) << daemon_->err();
+  }
+  HttpResult call(const std::string& method, const std::string& path, const std::string& body = "") {
+    return http_request(port_, method, path, body, body.empty() ? bearer(kToken) : json_with(kToken));
+  }
+  std::string state_of(const std::string& call_path) { return call("GET", call_path).json()["state"]; }
+
+  TempDir dir_;
+  std::unique_ptr<BackgroundProcess> daemon_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace sb::test
