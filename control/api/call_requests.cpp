@@ -160,8 +160,9 @@ Parsed<SuperviseBody> parse_supervise_request(const HttpRequest& req, bool mode_
   {
     ObjectReader r(*body, "", errors);
     out.join = !mode_only && (r.has("supervisor") || r.has("media"));
-    if (auto mode = r.choice<std::string_view>("mode", {{"listen", "listen"}, {"whisper", "whisper"}, {"barge", "barge"}},
-                                               out.join ? Need::kOptional : Need::kRequired))
+    if (auto mode = r.choice<std::string_view>(
+            "mode", {{"listen", "listen"}, {"whisper", "whisper"}, {"barge", "barge"}},
+            out.join ? Need::kOptional : Need::kRequired))
       out.mode = std::string(*mode);
     if (!out.join) {
       // A mode change names nothing else (the unknown-field check reports the rest).

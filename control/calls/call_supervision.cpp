@@ -11,12 +11,11 @@
 // because the party it listened to is no longer there (transfer), hears
 // music (hold) or is gone. Its leg has no media timeout: a muted phone may
 // legitimately send nothing.
-#include "control/calls/call_control.hpp"
-#include "control/calls/call_record.hpp"
-
 #include <chrono>
 
 #include "codecs/registry.hpp"
+#include "control/calls/call_control.hpp"
+#include "control/calls/call_record.hpp"
 
 namespace sb::calls {
 
@@ -27,14 +26,19 @@ using dataplane::MediaSessions;
 
 const char* mode_name(media::SupervisorMode m) {
   switch (m) {
-    case media::SupervisorMode::kListen: return "listen";
-    case media::SupervisorMode::kWhisper: return "whisper";
-    case media::SupervisorMode::kBarge: return "barge";
+    case media::SupervisorMode::kListen:
+      return "listen";
+    case media::SupervisorMode::kWhisper:
+      return "whisper";
+    case media::SupervisorMode::kBarge:
+      return "barge";
   }
   return "listen";
 }
 
-bool wideband(codecs::CodecId c) { return c == codecs::CodecId::kG722 || c == codecs::CodecId::kOpus; }
+bool wideband(codecs::CodecId c) {
+  return c == codecs::CodecId::kG722 || c == codecs::CodecId::kOpus;
+}
 
 }  // namespace
 
@@ -59,7 +63,8 @@ Status CallControl::supervise(CallId id, const SupervisorJoin& join, MediaSessio
                                ", not talking to an agent");
   if (c->held) return failed_precondition("call " + std::to_string(id) + " is on hold");
   if (c->supervision)
-    return failed_precondition("call " + std::to_string(id) + " is already supervised by " + c->supervision->supervisor);
+    return failed_precondition("call " + std::to_string(id) + " is already supervised by " +
+                               c->supervision->supervisor);
   if (!join.media.valid()) return invalid_argument("the supervisor's media address is missing");
 
   dataplane::SupervisorRequest r;

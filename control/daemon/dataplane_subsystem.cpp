@@ -271,7 +271,8 @@ void DataplaneSubsystem::run_media_thread() {
     }
     const std::size_t n = ms.poll_events(events);
     for (std::size_t i = 0; i < n; ++i) {
-      if (dataplane::is_room_id(events[i].session) || dataplane::is_party_id(events[i].session)) on_mix_event(events[i]);
+      const dataplane::SessionId id = events[i].session;
+      if (dataplane::is_room_id(id) || dataplane::is_party_id(id)) on_mix_event(events[i]);
       if (!pending_creates_.empty()) answer_create(events[i], ms);
       if (controller_) controller_->on_media_event(events[i], ms);
       publish(events[i]);

@@ -75,19 +75,26 @@ void DataplaneSubsystem::on_mix_event(const Event& e) {
         const LiveParty* party = nullptr;
         if (r != rooms_.end() && !room)
           if (const auto p = r->second.parties.find(e.session); p != r->second.parties.end()) party = &p->second;
-        if (room && r != rooms_.end()) (*responder)(HttpResponse::json(201, room_json(r->second)));
-        else if (party) (*responder)(HttpResponse::json(201, party_json(*party)));
-        else (*responder)(api::error_response(409, "conflict", "deleted before the worker had made it"));
+        if (room && r != rooms_.end())
+          (*responder)(HttpResponse::json(201, room_json(r->second)));
+        else if (party)
+          (*responder)(HttpResponse::json(201, party_json(*party)));
+        else
+          (*responder)(api::error_response(409, "conflict", "deleted before the worker had made it"));
       }
       if (ctx_.events) {
-        if (room) ctx_.events->publish("media.room.created", {{"room", id}});
-        else ctx_.events->publish("media.room.party_joined", {{"room", std::to_string(e.owner)}, {"party", id}});
+        if (room)
+          ctx_.events->publish("media.room.created", {{"room", id}});
+        else
+          ctx_.events->publish("media.room.party_joined", {{"room", std::to_string(e.owner)}, {"party", id}});
       }
       return;
     case Event::kSessionDeleted:
       if (ctx_.events) {
-        if (room) ctx_.events->publish("media.room.ended", {{"room", id}});
-        else ctx_.events->publish("media.room.party_left", {{"room", std::to_string(e.owner)}, {"party", id}});
+        if (room)
+          ctx_.events->publish("media.room.ended", {{"room", id}});
+        else
+          ctx_.events->publish("media.room.party_left", {{"room", std::to_string(e.owner)}, {"party", id}});
       }
       return;
     case Event::kCommandFailed:
@@ -95,8 +102,10 @@ void DataplaneSubsystem::on_mix_event(const Event& e) {
       // what the worker refused when it polled the failure.
       if (!responder) return;
       if (r != rooms_.end()) {
-        if (room) rooms_.erase(r);
-        else r->second.parties.erase(e.session);
+        if (room)
+          rooms_.erase(r);
+        else
+          r->second.parties.erase(e.session);
       }
       (*responder)(api::error_response(503, "media_unavailable", std::string("the dataplane refused: ") + e.error));
       return;
@@ -117,76 +126,89 @@ void DataplaneSubsystem::register_room_routes(api::Router& router, Status& st) {
     const bool queued = post([this, responder, rate](dataplane::MediaSessions& ms) {
       auto room = ms.create_room(rate);
       if (!room) return (*responder)(api::status_error_response(room.status()));
-      rooms_[room->id] = {*room, rate, std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->wall_now()).count(), {}};
+      rooms_[room->id] = {
+          *room, rate, std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->wall_now()).count(), {}};
       pending_mix_[room->id] = responder;
     });
-    if (!queued) (*responder)(api::error_response(503, "unavailable", "the dataplane is not running or is busy; retry"));
+    if (!queued)
+      (*responder)(api::error_response(503, "unavailable", "the dataplane is not running or is busy; retry"));
   });
   if (!st.is_ok()) return;
-  st = router.add(Method::kPost, "/api/v1/media/rooms/{id}/parties", [this](const HttpRequest& req,
-                                                                          api::Responder respond) {
-    auto body = api::parse_party_request(req);
-    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
-    const auto id = parse_media_id(req.param("id"));
-    if (!id) return respond(no_room(req.param("id")));
-    auto responder = std::make_shared<api::Responder>(std::move(respond));
-    auto leg = std::make_shared<api::MediaLegBody>(std::get<api::MediaLegBody>(std::move(body)));
-    const std::string text = req.param("id");
-    const bool queued = post([this, responder, leg, id, text](dataplane::MediaSessions& ms) {
-      const auto room = rooms_.find(*id);
-      if (room == rooms_.end() || pending_mix_.count(*id)) return (*responder)(no_room(text));
-      const codecs::CodecDescriptor* codec = codecs::find_codec(leg->codec);
-      dataplane::PartyRequest request;
-      request.leg = leg_request(*leg);
-      request.codec = {leg->audio_payload_type, codec ? codec->id : codecs::CodecId::kPcmu, 0};
-      // What the party is sent runs on its codec's RTP clock, whatever the body said.
-      request.leg.clock_rate = static_cast<std::uint32_t>(codec ? codec->rtp_clock_rate : 8000);
-      auto party = ms.add_party(*id, request);
-      if (!party) return (*responder)(api::status_error_response(party.status()));
-      room->second.parties[party->id] = {
-          *party, leg->codec, leg->audio_payload_type,
-          leg->remote ? dataplane::to_string({leg->remote->ip, leg->remote->port}) : std::string()};
-      pending_mix_[party->id] = responder;
-    });
-    if (!queued) (*responder)(api::error_response(503, "unavailable", "the dataplane is not running or is busy; retry"));
-  });
-  route_async(router, Method::kGet, "/api/v1/media/rooms", [this](const HttpRequest&, dataplane::MediaSessions&) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [id, room] : rooms_)
-      if (!pending_mix_.count(id)) list.push_back(room_json(room));
-    return HttpResponse::json(200, {{"rooms", list}});
-  }, st);
-  route_async(router, Method::kGet, "/api/v1/media/rooms/{id}", [this](const HttpRequest& req, dataplane::MediaSessions&) {
-    const auto id = parse_media_id(req.param("id"));
-    const auto room = id ? rooms_.find(*id) : rooms_.end();
-    if (room == rooms_.end() || pending_mix_.count(*id)) return no_room(req.param("id"));
-    return HttpResponse::json(200, room_json(room->second));
-  }, st);
-  route_async(router, Method::kDelete, "/api/v1/media/rooms/{id}", [this](const HttpRequest& req,
-                                                                        dataplane::MediaSessions& ms) {
-    const auto id = parse_media_id(req.param("id"));
-    const auto room = id ? rooms_.find(*id) : rooms_.end();
-    if (room == rooms_.end()) return no_room(req.param("id"));
-    const Status s = ms.remove_room(*id);
-    if (!s.is_ok()) return api::status_error_response(s);
-    rooms_.erase(room);
-    return HttpResponse::json(200, {{"id", req.param("id")}, {"deleted", true}});
-  }, st);
-  route_async(router, Method::kDelete, "/api/v1/media/rooms/{id}/parties/{party}",
-              [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
-    const auto id = parse_media_id(req.param("id"));
-    const auto room = id ? rooms_.find(*id) : rooms_.end();
-    if (room == rooms_.end()) return no_room(req.param("id"));
-    const auto party_id = parse_media_id(req.param("party"));
-    const auto party = party_id ? room->second.parties.find(*party_id) : room->second.parties.end();
-    if (party == room->second.parties.end())
-      return api::error_response(404, "not_found", "no party \"" + req.param("party") + "\" in this room",
-                                 {{"party", "not a party of the room"}});
-    const Status s = ms.remove_party(*party_id);
-    if (!s.is_ok()) return api::status_error_response(s);
-    room->second.parties.erase(party);
-    return HttpResponse::json(200, {{"id", req.param("party")}, {"deleted", true}});
-  }, st);
+  st = router.add(
+      Method::kPost, "/api/v1/media/rooms/{id}/parties", [this](const HttpRequest& req, api::Responder respond) {
+        auto body = api::parse_party_request(req);
+        if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+        const auto id = parse_media_id(req.param("id"));
+        if (!id) return respond(no_room(req.param("id")));
+        auto responder = std::make_shared<api::Responder>(std::move(respond));
+        auto leg = std::make_shared<api::MediaLegBody>(std::get<api::MediaLegBody>(std::move(body)));
+        const std::string text = req.param("id");
+        const bool queued = post([this, responder, leg, id, text](dataplane::MediaSessions& ms) {
+          const auto room = rooms_.find(*id);
+          if (room == rooms_.end() || pending_mix_.count(*id)) return (*responder)(no_room(text));
+          const codecs::CodecDescriptor* codec = codecs::find_codec(leg->codec);
+          dataplane::PartyRequest request;
+          request.leg = leg_request(*leg);
+          request.codec = {leg->audio_payload_type, codec ? codec->id : codecs::CodecId::kPcmu, 0};
+          // What the party is sent runs on its codec's RTP clock, whatever the body said.
+          request.leg.clock_rate = static_cast<std::uint32_t>(codec ? codec->rtp_clock_rate : 8000);
+          auto party = ms.add_party(*id, request);
+          if (!party) return (*responder)(api::status_error_response(party.status()));
+          room->second.parties[party->id] = {
+              *party, leg->codec, leg->audio_payload_type,
+              leg->remote ? dataplane::to_string({leg->remote->ip, leg->remote->port}) : std::string()};
+          pending_mix_[party->id] = responder;
+        });
+        if (!queued)
+          (*responder)(api::error_response(503, "unavailable", "the dataplane is not running or is busy; retry"));
+      });
+  route_async(
+      router, Method::kGet, "/api/v1/media/rooms",
+      [this](const HttpRequest&, dataplane::MediaSessions&) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& [id, room] : rooms_)
+          if (!pending_mix_.count(id)) list.push_back(room_json(room));
+        return HttpResponse::json(200, {{"rooms", list}});
+      },
+      st);
+  route_async(
+      router, Method::kGet, "/api/v1/media/rooms/{id}",
+      [this](const HttpRequest& req, dataplane::MediaSessions&) {
+        const auto id = parse_media_id(req.param("id"));
+        const auto room = id ? rooms_.find(*id) : rooms_.end();
+        if (room == rooms_.end() || pending_mix_.count(*id)) return no_room(req.param("id"));
+        return HttpResponse::json(200, room_json(room->second));
+      },
+      st);
+  route_async(
+      router, Method::kDelete, "/api/v1/media/rooms/{id}",
+      [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
+        const auto id = parse_media_id(req.param("id"));
+        const auto room = id ? rooms_.find(*id) : rooms_.end();
+        if (room == rooms_.end()) return no_room(req.param("id"));
+        const Status s = ms.remove_room(*id);
+        if (!s.is_ok()) return api::status_error_response(s);
+        rooms_.erase(room);
+        return HttpResponse::json(200, {{"id", req.param("id")}, {"deleted", true}});
+      },
+      st);
+  route_async(
+      router, Method::kDelete, "/api/v1/media/rooms/{id}/parties/{party}",
+      [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
+        const auto id = parse_media_id(req.param("id"));
+        const auto room = id ? rooms_.find(*id) : rooms_.end();
+        if (room == rooms_.end()) return no_room(req.param("id"));
+        const auto party_id = parse_media_id(req.param("party"));
+        const auto party = party_id ? room->second.parties.find(*party_id) : room->second.parties.end();
+        if (party == room->second.parties.end())
+          return api::error_response(404, "not_found", "no party \"" + req.param("party") + "\" in this room",
+                                     {{"party", "not a party of the room"}});
+        const Status s = ms.remove_party(*party_id);
+        if (!s.is_ok()) return api::status_error_response(s);
+        room->second.parties.erase(party);
+        return HttpResponse::json(200, {{"id", req.param("party")}, {"deleted", true}});
+      },
+      st);
 }
 
 }  // namespace sb::daemon

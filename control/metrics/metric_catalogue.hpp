@@ -86,9 +86,11 @@ inline constexpr MetricSpec calls_started{"switchboard_calls_started_total", kCo
 inline constexpr MetricSpec calls_ended{"switchboard_calls_ended_total", kCounter, "reason", "",
                                         "Calls ended by reason: completed, abandoned, failed, rejected.", kCalls};
 inline constexpr MetricSpec calls_supervised{"switchboard_calls_supervised", kGauge, "", "",
-                                             "Calls with a supervisor listening, whispering or barging in now.", kCalls};
+                                             "Calls with a supervisor listening, whispering or barging in now.",
+                                             kCalls};
 inline constexpr MetricSpec call_supervisions{"switchboard_call_supervisions_total", kCounter, "", "",
-                                              "Supervisors that joined a call (the worker confirmed their leg).", kCalls};
+                                              "Supervisors that joined a call (the worker confirmed their leg).",
+                                              kCalls};
 
 // ---- dataplane ------------------------------------------------------------
 inline constexpr MetricSpec dp_packets{"switchboard_dataplane_packets_total", kCounter, "direction", "",

@@ -58,8 +58,9 @@ class CallsSupervisor : public test::CallsDaemon {
 
   // A call from `caller_` waiting for a1 (ringing); then answered on `agent_`.
   void place() {
-    auto placed = call("POST", "/api/v1/calls",
-                       R"({"caller": "+15550007777", "media": "127.0.0.1:)" + std::to_string(caller_.peer.port()) + R"("})");
+    auto placed =
+        call("POST", "/api/v1/calls",
+             R"({"caller": "+15550007777", "media": "127.0.0.1:)" + std::to_string(caller_.peer.port()) + R"("})");
     ASSERT_EQ(placed.status, 201) << placed.body;
     path_ = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
     caller_.port = port_of(placed.json()["media"]);
@@ -90,7 +91,9 @@ class CallsSupervisor : public test::CallsDaemon {
   std::string path_;
 };
 
-bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 TEST_F(CallsSupervisor, ListenWhisperBargeThenTheCallRelaysAgain) {
   test::WsClient events;
@@ -109,15 +112,16 @@ TEST_F(CallsSupervisor, ListenWhisperBargeThenTheCallRelaysAgain) {
     const char* field;
   };
   const std::string media = R"(, "media": "127.0.0.1:)" + std::to_string(supervisor_.peer.port()) + "\"";
-  for (const Bad& b : std::vector<Bad>{{"POST", R"({"supervisor": "sup1"})", "media"},
-                                       {"POST", R"({"media": "127.0.0.1:5"})", "supervisor"},
-                                       {"POST", R"({"supervisor": "sup1", "media": "localhost:9"})", "media"},
-                                       {"POST", R"({"supervisor": "sup1", "mode": "shout")" + media + "}", "mode"},
-                                       {"POST", R"({"supervisor": "sup1", "codec": "opus")" + media + "}", "payload_type"},
-                                       {"POST", R"({"supervisor": "sup 1")" + media + "}", "supervisor"},
-                                       {"POST", "{}", "mode"},
-                                       {"PUT", "{}", "mode"},
-                                       {"PUT", R"({"mode": "barge", "supervisor": "sup1"})", "supervisor"}}) {
+  for (const Bad& b :
+       std::vector<Bad>{{"POST", R"({"supervisor": "sup1"})", "media"},
+                        {"POST", R"({"media": "127.0.0.1:5"})", "supervisor"},
+                        {"POST", R"({"supervisor": "sup1", "media": "localhost:9"})", "media"},
+                        {"POST", R"({"supervisor": "sup1", "mode": "shout")" + media + "}", "mode"},
+                        {"POST", R"({"supervisor": "sup1", "codec": "opus")" + media + "}", "payload_type"},
+                        {"POST", R"({"supervisor": "sup 1")" + media + "}", "supervisor"},
+                        {"POST", "{}", "mode"},
+                        {"PUT", "{}", "mode"},
+                        {"PUT", R"({"mode": "barge", "supervisor": "sup1"})", "supervisor"}}) {
     auto r = call(b.method, path_ + "/supervise", b.body);
     EXPECT_EQ(r.status, 422) << b.body << " " << r.body;
     EXPECT_EQ(r.json()["error"]["field"], b.field) << b.body << " " << r.body;

@@ -42,9 +42,10 @@ class MediaRooms : public test::CallsDaemon {
   }
   // `t` joins `room` in its codec; its id, with t.port set to our end.
   std::string join(const std::string& room, Talker& t, const std::string& codec) {
-    auto joined = call("POST", "/api/v1/media/rooms/" + room + "/parties",
-                       R"({"remote": "127.0.0.1:)" + std::to_string(t.peer.port()) + R"(", "audio": {"payload_type": )" +
-                           std::to_string(t.pt) + R"(, "codec": ")" + codec + R"("}})");
+    auto joined =
+        call("POST", "/api/v1/media/rooms/" + room + "/parties",
+             R"({"remote": "127.0.0.1:)" + std::to_string(t.peer.port()) + R"(", "audio": {"payload_type": )" +
+                 std::to_string(t.pt) + R"(, "codec": ")" + codec + R"("}})");
     EXPECT_EQ(joined.status, 201) << joined.body;
     if (joined.status != 201) return "";
     t.port = static_cast<std::uint16_t>(joined.json()["local_port"].get<int>());
@@ -85,8 +86,9 @@ TEST_F(MediaRooms, ThreePartiesHearTheOtherTwoAndNotThemselves) {
   bad = call("POST", "/api/v1/media/rooms/" + room + "/parties", R"({"audio": {"payload_type": 0, "codec": "GSM"}})");
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.json()["error"]["field"], "audio.codec") << bad.body;
-  EXPECT_EQ(call("POST", "/api/v1/media/rooms/12345/parties", R"({"audio": {"payload_type": 0, "codec": "PCMU"}})").status,
-            404);
+  EXPECT_EQ(
+      call("POST", "/api/v1/media/rooms/12345/parties", R"({"audio": {"payload_type": 0, "codec": "PCMU"}})").status,
+      404);
   const std::string party_a = join(room, a, "PCMU"), party_b = join(room, b, "PCMU"), party_c = join(room, c, "PCMU");
   ASSERT_FALSE(party_a.empty() || party_b.empty() || party_c.empty());
   const auto shown = call("GET", "/api/v1/media/rooms/" + room);
@@ -96,7 +98,8 @@ TEST_F(MediaRooms, ThreePartiesHearTheOtherTwoAndNotThemselves) {
 
   converse({&a, &b, &c}, 2000ms);
   expect_each_hears_the_others(a, b, c);
-  EXPECT_EQ(test::http_request(port_, "GET", "/metrics").body.find("switchboard_dataplane_mixed_packets_total{direction=\"out\"} 0\n"),
+  EXPECT_EQ(test::http_request(port_, "GET", "/metrics")
+                .body.find("switchboard_dataplane_mixed_packets_total{direction=\"out\"} 0\n"),
             std::string::npos);
 
   // c leaves: a and b still hear each other, nobody hears c, c hears nothing.
