@@ -129,4 +129,54 @@ Parsed<TransferBody> parse_transfer_request(const HttpRequest& req) {
   return out;
 }
 
+namespace {
+
+// The joining supervisor: who, where its RTP goes, what it talks.
+void read_supervisor_join(ObjectReader& r, SuperviseBody& out, FieldErrors& errors) {
+  if (auto who = r.string("supervisor", Need::kRequired, 1, 64)) {
+    if (plain_name(*who, "-_.@")) out.supervisor = *who;
+    else errors.add("supervisor", "is not a user id (letters, digits and - _ . @)");
+  }
+  read_media(r, out.media, errors);
+  if (auto codec = r.choice<std::string_view>("codec", {{"PCMU", "PCMU"}, {"PCMA", "PCMA"}, {"G722", "G722"},
+                                                        {"opus", "opus"}}))
+    out.codec = std::string(*codec);
+  if (auto pt = r.integer("payload_type", 0, 127)) {
+    out.payload_type = static_cast<std::uint8_t>(*pt);
+  } else if (!r.has("payload_type")) {
+    // RFC 3551's static types; Opus has none.
+    if (out.codec == "opus") errors.add("payload_type", "is required with opus (a dynamic payload type, 96-127)");
+    out.payload_type = out.codec == "PCMA" ? 8 : out.codec == "G722" ? 9 : 0;
+  }
+}
+
+}  // namespace
+
+Parsed<SuperviseBody> parse_supervise_request(const HttpRequest& req, bool mode_only) {
+  auto body = parse_json_body(req);
+  if (!body) return body.error();
+  FieldErrors errors;
+  SuperviseBody out;
+  {
+    ObjectReader r(*body, "", errors);
+    out.join = !mode_only && (r.has("supervisor") || r.has("media"));
+    if (auto mode = r.choice<std::string_view>(
+            "mode", {{"listen", "listen"}, {"whisper", "whisper"}, {"barge", "barge"}},
+            out.join ? Need::kOptional : Need::kRequired))
+      out.mode = std::string(*mode);
+    if (!out.join) {
+      // A mode change names nothing else (the unknown-field check reports the rest).
+      for (const char* key : {"codec", "payload_type"})
+        if (r.has(key)) errors.add(key, "only with \"supervisor\" and \"media\" (a supervisor joining)");
+      if (mode_only)
+        for (const char* key : {"supervisor", "media"})
+          if (r.has(key)) errors.add(key, "PUT changes the mode only; POST adds a supervisor");
+    } else {
+      read_supervisor_join(r, out, errors);
+    }
+  }
+  if (!errors.empty()) return errors.response();
+  return out;
+}
+
 }  // namespace sb::api

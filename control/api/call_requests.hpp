@@ -5,6 +5,11 @@
 //   POST /api/v1/calls/{id}/hangup   {"by": "caller" | "agent"}   (optional)
 //   POST /api/v1/calls/{id}/hold     {"by": "agent" | "supervisor" | "api"}   (optional; also /unhold)
 //   POST /api/v1/calls/{id}/transfer {"queue": "billing"} or {"agent": "1002"}, "by" as for hold
+//   POST /api/v1/calls/{id}/supervise {"supervisor": "s1", "media": "127.0.0.1:40004",
+//                                      "mode": "listen" | "whisper" | "barge",          (optional: listen)
+//                                      "codec": "PCMU" | "PCMA" | "G722" | "opus",      (optional: PCMU)
+//                                      "payload_type": 0}                               (optional but for opus)
+//   PUT  /api/v1/calls/{id}/supervise {"mode": "whisper"}   (also POST with "mode" alone)
 // A call placed through the API is an inbound call whose signalling is the
 // API itself (a test harness, a gateway that speaks HTTP); with SIP the
 // same call control is driven by INVITE/200/BYE.
@@ -45,5 +50,18 @@ struct TransferBody {
   std::string by = "api";
 };
 Parsed<TransferBody> parse_transfer_request(const HttpRequest& req);
+
+// A supervisor joining a call (`join`: the body named "supervisor" or
+// "media"), or a mode change (only "mode").
+struct SuperviseBody {
+  bool join = false;
+  std::string supervisor;         // who listens in (the supervisor's user id)
+  std::string mode = "listen";    // listen | whisper | barge
+  MediaLegBody::Address media;    // where the supervisor receives RTP
+  std::string codec = "PCMU";     // PCMU | PCMA | G722 | opus
+  std::uint8_t payload_type = 0;  // the static one of the codec unless given
+};
+// POST: a join or a mode change; PUT (`mode_only`): a mode change only.
+Parsed<SuperviseBody> parse_supervise_request(const HttpRequest& req, bool mode_only);
 
 }  // namespace sb::api

@@ -90,7 +90,26 @@ Parsed<MediaSessionBody> parse_media_session_request(const HttpRequest& req) {
   return out;
 }
 
-Parsed<MediaLegBody> parse_media_leg_request(const HttpRequest& req) {
+Parsed<RoomBody> parse_room_request(const HttpRequest& req) {
+  auto body = parse_json_body(req, /*empty_is_object=*/true);
+  if (!body) return body.error();
+  FieldErrors errors;
+  RoomBody out;
+  {
+    ObjectReader r(*body, "", errors);
+    if (auto v = r.integer("sample_rate", 8000, 16000)) {
+      if (*v == 8000 || *v == 16000) out.sample_rate = static_cast<int>(*v);
+      else errors.add("sample_rate", "must be 8000 or 16000 (the rate the room mixes at)");
+    }
+  }
+  if (!errors.empty()) return errors.response();
+  return out;
+}
+
+namespace {
+
+// A leg on its own; `audio_required` for a mix party (it is decoded and mixed).
+Parsed<MediaLegBody> parse_leg_body(const HttpRequest& req, bool audio_required) {
   auto body = parse_json_body(req);
   if (!body) return body.error();
   FieldErrors errors;
@@ -98,9 +117,17 @@ Parsed<MediaLegBody> parse_media_leg_request(const HttpRequest& req) {
   {
     ObjectReader r(*body, "", errors);
     read_leg(r, out, errors);
+    if (audio_required && !out.has_audio && !r.has("audio"))
+      errors.add("audio", "is required: {\"payload_type\", \"codec\"} the party talks and hears the room in");
   }
   if (!errors.empty()) return errors.response();
   return out;
 }
+
+}  // namespace
+
+Parsed<MediaLegBody> parse_party_request(const HttpRequest& req) { return parse_leg_body(req, true); }
+
+Parsed<MediaLegBody> parse_media_leg_request(const HttpRequest& req) { return parse_leg_body(req, false); }
 
 }  // namespace sb::api

@@ -55,6 +55,16 @@ Parsed<MediaSessionBody> parse_media_session_request(const HttpRequest& req);
 // PUT /api/v1/media/sessions/{id}/legs/{leg}: a leg.
 Parsed<MediaLegBody> parse_media_leg_request(const HttpRequest& req);
 
+// POST /api/v1/media/rooms: {"sample_rate": 8000 | 16000} (optional: 8000).
+struct RoomBody {
+  int sample_rate = 8000;
+};
+Parsed<RoomBody> parse_room_request(const HttpRequest& req);
+
+// POST /api/v1/media/rooms/{id}/parties: a leg whose "audio" is required
+// (the codec the party talks and is sent its mix in).
+Parsed<MediaLegBody> parse_party_request(const HttpRequest& req);
+
 // "a.b.c.d:port" -> address; nullopt unless a dotted-quad IPv4 address and
 // a port 1-65535.
 std::optional<MediaLegBody::Address> parse_ipv4_endpoint(std::string_view text);

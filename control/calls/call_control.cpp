@@ -509,6 +509,7 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
 void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) {
   if (c.state == CallState::kEnded) return;
   media_ready(c, unavailable("the call ended (" + reason + ") before its media was ready"));
+  drop_supervisor(c, "call_ended", ms);
   if (c.session != 0) {  // a callback waiting has no media
     if (c.recording) ms.stop_recording(c.session).ignore_error();
     ms.remove(c.session).ignore_error();
@@ -535,6 +536,7 @@ void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) 
 }
 
 void CallControl::on_media_event(const Event& e, MediaSessions& ms) {
+  if (dataplane::is_party_id(e.session)) return on_supervisor_event(e, ms);
   const auto it = by_session_.find(e.session);
   if (it == by_session_.end()) return;
   Call* c = find(it->second);
@@ -710,6 +712,7 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
     if (!c.callback_failure.empty()) j["callback"]["failure"] = c.callback_failure;
   }
   if (c.announcements) j["announcements"] = c.announcements;
+  if (c.supervision) j["supervision"] = supervision_json(c);
   if (c.menu && c.state == CallState::kIvr) {
     j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};
   }

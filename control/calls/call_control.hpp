@@ -32,14 +32,15 @@
 // and expected wait between stretches of music. A caller may ask to be
 // called back: it hangs up and keeps its place; when an agent is reserved
 // for it the call is dialled (CallSignalling::place_outbound) and, once
-// answered, offered to that agent like an inbound call.
+// answered, offered to that agent like an inbound call. A supervisor can
+// listen in, whisper to the agent or barge in; holding, transferring or
+// ending the call removes the supervisor.
 //
 // The pieces live in several files: call_control.cpp (start, IVR, ACD
 // outputs, answer, bridge, hang-up), call_features.cpp (hold, transfer),
 // call_announcements.cpp (position and expected wait), call_callbacks.cpp
-// (placing callbacks), call_record.hpp (the per-call record they share).
-//
-// Not built yet: supervisor modes (listen, whisper, barge).
+// (placing callbacks), call_supervision.cpp (supervisor modes),
+// call_record.hpp (the per-call record they share).
 #pragma once
 
 #include <atomic>
@@ -208,6 +209,27 @@ class CallControl final : public daemon::MediaController {
   // (callback.failure), and the ACD frees the reserved agent without a
   // miss. Errors: not-found, failed-precondition (not dialling).
   Status outbound_failed(CallId id, const std::string& why, dataplane::MediaSessions& ms);
+  // Supervision (call_supervision.cpp): a supervisor joins a talking call
+  // on a leg of its own; listen (hears both sides, heard by nobody),
+  // whisper (the agent hears it too), barge (everyone hears everyone).
+  // `ready` is called once the worker has opened the supervisor's port
+  // (with our media address for it) or refused; on this thread, at most
+  // once. Errors: not-found, failed-precondition (not talking, on hold),
+  // already-exists (a supervisor is there), and MediaSessions'.
+  struct SupervisorJoin {
+    std::string supervisor;
+    media::SupervisorMode mode = media::SupervisorMode::kListen;
+    dataplane::Endpoint media;
+    codecs::CodecId codec = codecs::CodecId::kPcmu;
+    std::uint8_t payload_type = 0;
+    std::string codec_name = "PCMU";
+  };
+  using SupervisorReady = std::function<void(Result<nlohmann::json>)>;
+  Status supervise(CallId id, const SupervisorJoin& join, dataplane::MediaSessions& ms, SupervisorReady ready);
+  // Errors: not-found, failed-precondition (no supervisor).
+  Status set_supervisor_mode(CallId id, media::SupervisorMode mode, dataplane::MediaSessions& ms);
+  // The supervisor leaves; the call relays again. Errors as set_supervisor_mode.
+  Status end_supervision(CallId id, dataplane::MediaSessions& ms);
   // Set before start; called on this thread.
   void set_signalling(CallSignalling* s) { signalling_ = s; }
   nlohmann::json list() const;
@@ -223,6 +245,8 @@ class CallControl final : public daemon::MediaController {
   // ---- any thread ----
   const CallCounters& counters() const noexcept { return counters_; }
   std::uint64_t live_calls() const noexcept { return live_.load(std::memory_order_relaxed); }
+  std::uint64_t supervised_calls() const noexcept { return supervised_.load(std::memory_order_relaxed); }
+  std::uint64_t supervisions_started() const noexcept { return supervisions_.load(std::memory_order_relaxed); }
 
  private:
   struct Call;
@@ -271,6 +295,11 @@ class CallControl final : public daemon::MediaController {
   nlohmann::json started_json(const Call& c) const;
   // Answers start_inbound's MediaReady (once).
   void media_ready(Call& c, Result<nlohmann::json> r);
+  // Supervision (call_supervision.cpp): the supervisor's party events, and
+  // its removal when the call is held, transferred or ends (`why`).
+  void on_supervisor_event(const dataplane::Event& e, dataplane::MediaSessions& ms);
+  void drop_supervisor(Call& c, const std::string& why, dataplane::MediaSessions& ms);
+  nlohmann::json supervision_json(const Call& c) const;
 
   config::ConfigStore& config_;
   daemon::AcdSubsystem& acd_;
@@ -287,6 +316,7 @@ class CallControl final : public daemon::MediaController {
   ivr::PromptStore prompts_;
   CallCounters counters_;
   std::atomic<std::uint64_t> live_{0};
+  std::atomic<std::uint64_t> supervised_{0}, supervisions_{0};
 };
 
 }  // namespace sb::calls

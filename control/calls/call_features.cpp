@@ -20,6 +20,7 @@ Status CallControl::hold(CallId id, bool on, const std::string& by, MediaSession
   if (!acd_.submit(acd::Request::make(on ? acd::Request::kHold : acd::Request::kUnhold, *c->agent, c->id)))
     return unavailable("the ACD's inbox is full; retry");
   if (on) {
+    drop_supervisor(*c, "held", ms);
     // The agent's phone may keep sending; nothing of it reaches the caller
     // (the music plays on the caller's leg) and nothing is sent to it.
     SB_RETURN_IF_ERROR(ms.set_mode(c->session, 1, dataplane::LegMode::kInactive));
@@ -61,6 +62,7 @@ Status CallControl::transfer(CallId id, const TransferTarget& to, const std::str
   }
   if (!acd_.submit(r)) return unavailable("the ACD's inbox is full; retry");
 
+  drop_supervisor(*c, "transferred", ms);
   const std::string from = c->agent_id;
   // The agent's leg leaves: no address, nothing played to it, the phone
   // hung up by signalling. The recording of that agent's part is complete.

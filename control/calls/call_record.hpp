@@ -68,6 +68,19 @@ struct CallControl::Call {
   // Callbacks (call_callbacks.cpp): whom to dial, and why it failed.
   std::string callback_number;
   std::string callback_failure;
+  // A supervisor listening in (call_supervision.cpp); null when none.
+  struct Supervision {
+    std::string supervisor;            // the supervisor's user id
+    media::SupervisorMode mode = media::SupervisorMode::kListen;
+    dataplane::PartyId party = 0;
+    dataplane::Endpoint media;         // where the supervisor receives RTP
+    std::uint16_t local_port = 0;      // our end of the supervisor's leg
+    std::string codec;                 // as the API named it
+    std::int64_t started_ms = 0;
+    // supervise()'s caller, answered at the worker's kSessionCreated.
+    CallControl::SupervisorReady ready;
+  };
+  std::unique_ptr<Supervision> supervision;
 };
 
 }  // namespace sb::calls

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "codecs/registry.hpp"
 #include "control/api/call_requests.hpp"
 #include "control/metrics/metric_catalogue.hpp"
 
@@ -30,7 +31,7 @@ class CallsCollector final : public metrics::Collector {
   explicit CallsCollector(const CallControl& control) : control_(control) {}
   std::vector<const metrics::MetricSpec*> describe() const override {
     using namespace metrics::catalogue;
-    return {&calls_active, &calls_started, &calls_ended};
+    return {&calls_active, &calls_started, &calls_ended, &calls_supervised, &call_supervisions};
   }
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
@@ -48,11 +49,79 @@ class CallsCollector final : public metrics::Collector {
     ended.samples.push_back({{"abandoned"}, static_cast<double>(c.abandoned.load(std::memory_order_relaxed))});
     ended.samples.push_back({{"failed"}, static_cast<double>(c.failed.load(std::memory_order_relaxed))});
     ended.samples.push_back({{"rejected"}, static_cast<double>(c.rejected.load(std::memory_order_relaxed))});
+    family(calls_supervised).samples.push_back({{}, static_cast<double>(control_.supervised_calls())});
+    family(call_supervisions).samples.push_back({{}, static_cast<double>(control_.supervisions_started())});
   }
 
  private:
   const CallControl& control_;
 };
+
+media::SupervisorMode supervisor_mode(const std::string& name) {
+  if (name == "whisper") return media::SupervisorMode::kWhisper;
+  if (name == "barge") return media::SupervisorMode::kBarge;
+  return media::SupervisorMode::kListen;
+}
+
+using OnMediaThread = std::function<void(api::Responder, std::function<HttpResponse(dataplane::MediaSessions&)>)>;
+
+// POST .../supervise (a supervisor joins, or with "mode" alone a mode
+// change), PUT .../supervise (mode change), DELETE .../supervise.
+Status register_supervisor_routes(api::Router& router, CallControl& control, daemon::DataplaneSubsystem& dataplane,
+                                  const OnMediaThread& on_media_thread) {
+  auto change_mode = [&control, on_media_thread](CallId id, const std::string& mode, api::Responder respond) {
+    on_media_thread(std::move(respond), [&control, id, mode](dataplane::MediaSessions& ms) {
+      const Status s = control.set_supervisor_mode(id, supervisor_mode(mode), ms);
+      if (!s.is_ok()) return api::status_error_response(s);
+      return HttpResponse::json(200, *control.show(id));
+    });
+  };
+  SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls/{id}/supervise", [&control, &dataplane, change_mode](const HttpRequest& req,
+                                                                                                      api::Responder respond) {
+    auto body = api::parse_supervise_request(req, /*mode_only=*/false);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    const auto b = std::get<api::SuperviseBody>(body);
+    if (!b.join) return change_mode(*id, b.mode, std::move(respond));
+    // Answered once the worker has opened the supervisor's port (or refused).
+    auto responder = std::make_shared<api::Responder>(std::move(respond));
+    const bool posted = dataplane.post([&control, id, b, responder](dataplane::MediaSessions& ms) {
+      CallControl::SupervisorJoin join;
+      join.supervisor = b.supervisor;
+      join.mode = supervisor_mode(b.mode);
+      join.media = {b.media.ip, b.media.port};
+      // The parser admits only the registry's names.
+      const codecs::CodecDescriptor* codec = codecs::find_codec(b.codec);
+      join.codec = codec ? codec->id : codecs::CodecId::kPcmu;
+      join.payload_type = b.payload_type;
+      join.codec_name = b.codec;
+      const Status s = control.supervise(*id, join, ms, [responder](Result<nlohmann::json> ready) {
+        (*responder)(ready ? HttpResponse::json(201, *ready) : api::status_error_response(ready.status()));
+      });
+      if (!s.is_ok()) (*responder)(api::status_error_response(s));
+    });
+    if (!posted) (*responder)(api::error_response(503, "unavailable", "call control is not running or is busy; retry"));
+  }));
+  SB_RETURN_IF_ERROR(router.add(Method::kPut, "/api/v1/calls/{id}/supervise", [change_mode](const HttpRequest& req,
+                                                                                               api::Responder respond) {
+    auto body = api::parse_supervise_request(req, /*mode_only=*/true);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    change_mode(*id, std::get<api::SuperviseBody>(body).mode, std::move(respond));
+  }));
+  return router.add(Method::kDelete, "/api/v1/calls/{id}/supervise", [&control, on_media_thread](const HttpRequest& req,
+                                                                                             api::Responder respond) {
+    const auto id = parse_call_id(req.param("id"));
+    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    on_media_thread(std::move(respond), [&control, id](dataplane::MediaSessions& ms) {
+      const Status s = control.end_supervision(*id, ms);
+      if (!s.is_ok()) return api::status_error_response(s);
+      return HttpResponse::json(200, *control.show(*id));
+    });
+  });
+}
 
 }  // namespace
 
@@ -184,6 +253,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
       return HttpResponse::json(200, *control_.show(*id));
     });
   }));
+  SB_RETURN_IF_ERROR(register_supervisor_routes(router, control_, dataplane_, on_media_thread));
   return router.add(Method::kPost, "/api/v1/calls/{id}/hangup", [this, on_media_thread](const HttpRequest& req,
                                                                                          api::Responder respond) {
     auto body = api::parse_hangup_request(req);

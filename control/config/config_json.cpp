@@ -57,6 +57,8 @@ nlohmann::json DaemonConfig::to_json() const {
                     {"cores", dataplane.cores},
                     {"workers", dataplane.workers},
                     {"max_sessions_per_worker", dataplane.max_sessions_per_worker},
+                    {"max_rooms_per_worker", dataplane.max_rooms_per_worker},
+                    {"max_parties_per_worker", dataplane.max_parties_per_worker},
                     {"rtcp_mux", dataplane.rtcp_mux},
                     {"busy_poll", dataplane.busy_poll},
                     {"command_ring", dataplane.command_ring},

@@ -215,6 +215,13 @@ void parse_dataplane(TableReader& t, DataplaneSection& out) {
   if (!out.cores.empty()) out.workers = static_cast<int>(out.cores.size());
   out.max_sessions_per_worker =
       static_cast<std::uint32_t>(t.integer_or("max_sessions_per_worker", 1, 1 << 22, out.max_sessions_per_worker));
+  // Each room and party slot is a table entry until used (a room's buffers
+  // and a party's codecs are allocated when they are made); the caps keep a
+  // typo from reserving gigabytes of tables.
+  out.max_rooms_per_worker =
+      static_cast<std::uint32_t>(t.integer_or("max_rooms_per_worker", 1, 1 << 16, out.max_rooms_per_worker));
+  out.max_parties_per_worker =
+      static_cast<std::uint32_t>(t.integer_or("max_parties_per_worker", 1, 1 << 20, out.max_parties_per_worker));
   out.rtcp_mux = t.boolean_or("rtcp_mux", out.rtcp_mux);
   out.busy_poll = t.boolean_or("busy_poll", out.busy_poll);
   out.command_ring = static_cast<std::uint32_t>(t.integer_or("command_ring", 16, 1 << 20, out.command_ring));

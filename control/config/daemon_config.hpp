@@ -95,6 +95,8 @@ struct DataplaneSection {
   std::vector<int> cores;                    // one pinned worker per core
   int workers = 1;                           // unpinned workers when `cores` is empty
   std::uint32_t max_sessions_per_worker = 4096;
+  std::uint32_t max_rooms_per_worker = 64;     // conferences + supervised calls
+  std::uint32_t max_parties_per_worker = 256;  // conference parties + supervisors
   bool rtcp_mux = false;
   bool busy_poll = false;
   std::uint32_t command_ring = 1024;

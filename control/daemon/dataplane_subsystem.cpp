@@ -28,6 +28,8 @@ Result<dataplane::DataplaneConfig> dataplane_config(const config::DaemonConfig& 
   out.cores = s.cores;
   out.workers = static_cast<std::size_t>(std::max(1, s.workers));  // unpinned, when no cores are listed
   out.max_sessions_per_worker = s.max_sessions_per_worker;
+  out.max_rooms_per_worker = s.max_rooms_per_worker;
+  out.max_parties_per_worker = s.max_parties_per_worker;
   out.rtcp_mux = s.rtcp_mux;
   out.busy_poll = s.busy_poll;
   out.command_ring = s.command_ring;
@@ -72,43 +74,6 @@ Result<dataplane::DataplaneConfig> dataplane_config(const config::DaemonConfig& 
   rec.ring_messages = std::clamp<std::size_t>(25 * static_cast<std::size_t>(s.max_sessions_per_worker) / writers, 512, 16384);
   out.recorder = rec;
   return out;
-}
-
-dataplane::LegRequest leg_request(const api::MediaLegBody& b) {
-  dataplane::LegRequest r;
-  if (b.remote) r.remote = {b.remote->ip, b.remote->port};
-  r.remote_rtcp_port = b.remote_rtcp_port;
-  r.latch.nat_learning = b.nat_learning;
-  if (b.mode == "inactive") r.mode = dataplane::LegMode::kInactive;
-  else if (b.mode == "sendonly") r.mode = dataplane::LegMode::kSendOnly;
-  else if (b.mode == "recvonly") r.mode = dataplane::LegMode::kRecvOnly;
-  r.clock_rate = b.clock_rate;
-  r.telephone_event_pt = b.telephone_event_pt;
-  r.media_timeout_ms = b.media_timeout_ms;
-  if (b.has_audio) {
-    r.media.audio_pt = b.audio_payload_type;
-    if (b.codec == "PCMA") r.media.codec = codecs::CodecId::kPcma;
-    else if (b.codec == "G722") r.media.codec = codecs::CodecId::kG722;
-    else if (b.codec == "opus") r.media.codec = codecs::CodecId::kOpus;
-    else r.media.codec = codecs::CodecId::kPcmu;
-    r.media.inband_dtmf = b.inband_dtmf;
-    r.media.suppress_dtmf = b.suppress_dtmf;
-  }
-  return r;
-}
-
-// Session ids are 64-bit; JSON carries them as decimal strings (JavaScript
-// numbers lose bits above 2^53).
-std::optional<dataplane::SessionId> parse_session_id(const std::string& text) {
-  if (text.empty() || text.size() > 20) return std::nullopt;
-  dataplane::SessionId id = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto next = id * 10 + static_cast<dataplane::SessionId>(c - '0');
-    if (next / 10 != id) return std::nullopt;  // overflow
-    id = next;
-  }
-  return id;
 }
 
 HttpResponse bad_session_id(const std::string& text) {
@@ -181,6 +146,43 @@ class RecorderCollector final : public metrics::Collector {
 
 }  // namespace
 
+dataplane::LegRequest leg_request(const api::MediaLegBody& b) {
+  dataplane::LegRequest r;
+  if (b.remote) r.remote = {b.remote->ip, b.remote->port};
+  r.remote_rtcp_port = b.remote_rtcp_port;
+  r.latch.nat_learning = b.nat_learning;
+  if (b.mode == "inactive") r.mode = dataplane::LegMode::kInactive;
+  else if (b.mode == "sendonly") r.mode = dataplane::LegMode::kSendOnly;
+  else if (b.mode == "recvonly") r.mode = dataplane::LegMode::kRecvOnly;
+  r.clock_rate = b.clock_rate;
+  r.telephone_event_pt = b.telephone_event_pt;
+  r.media_timeout_ms = b.media_timeout_ms;
+  if (b.has_audio) {
+    r.media.audio_pt = b.audio_payload_type;
+    if (b.codec == "PCMA") r.media.codec = codecs::CodecId::kPcma;
+    else if (b.codec == "G722") r.media.codec = codecs::CodecId::kG722;
+    else if (b.codec == "opus") r.media.codec = codecs::CodecId::kOpus;
+    else r.media.codec = codecs::CodecId::kPcmu;
+    r.media.inband_dtmf = b.inband_dtmf;
+    r.media.suppress_dtmf = b.suppress_dtmf;
+  }
+  return r;
+}
+
+// Session, room and party ids are 64-bit; JSON carries them as decimal
+// strings (JavaScript numbers lose bits above 2^53).
+std::optional<std::uint64_t> parse_media_id(const std::string& text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t id = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const auto next = id * 10 + static_cast<std::uint64_t>(c - '0');
+    if (next / 10 != id) return std::nullopt;  // overflow
+    id = next;
+  }
+  return id;
+}
+
 DataplaneSubsystem::DataplaneSubsystem(DaemonContext& context) : ctx_(context) {}
 
 DataplaneSubsystem::~DataplaneSubsystem() { stop(); }
@@ -210,7 +212,11 @@ Status DataplaneSubsystem::start(std::shared_ptr<const config::DaemonConfig> con
                                         {dataplane::kActiveLegs, &dp_legs, {}},
                                         {dataplane::kMediaTimeouts, &dp_media_timeouts, {}},
                                         {dataplane::kRtpExpected, &dp_rtp_expected, {}},
-                                        {dataplane::kRtpLost, &dp_rtp_lost, {}}};
+                                        {dataplane::kRtpLost, &dp_rtp_lost, {}},
+                                        {dataplane::kMixedIn, &dp_mixed_packets, {"in"}},
+                                        {dataplane::kMixedOut, &dp_mixed_packets, {"out"}},
+                                        {dataplane::kMixConcealed, &dp_mixed_concealed, {}},
+                                        {dataplane::kMixTicks, &dp_mix_ticks, {}}};
   for (std::size_t r = 0; r < static_cast<std::size_t>(dataplane::DropReason::kCount); ++r)
     cells.push_back({dataplane::drop_index(static_cast<dataplane::DropReason>(r)), &dp_drops,
                      {std::string(dataplane::kDropReasonLabels[r])}});
@@ -231,6 +237,7 @@ Status DataplaneSubsystem::check_reload(const config::DaemonConfig& current, con
   const auto& b = next.dataplane;
   if (a.backend != b.backend || a.bind != b.bind || a.port_min != b.port_min || a.port_max != b.port_max ||
       a.cores != b.cores || a.workers != b.workers || a.max_sessions_per_worker != b.max_sessions_per_worker ||
+      a.max_rooms_per_worker != b.max_rooms_per_worker || a.max_parties_per_worker != b.max_parties_per_worker ||
       a.rtcp_mux != b.rtcp_mux || a.busy_poll != b.busy_poll)
     notes.push_back("dataplane: the new settings take effect at the next restart (live media keeps flowing)");
   if (current.recordings.directory != next.recordings.directory)
@@ -264,6 +271,8 @@ void DataplaneSubsystem::run_media_thread() {
     }
     const std::size_t n = ms.poll_events(events);
     for (std::size_t i = 0; i < n; ++i) {
+      const dataplane::SessionId id = events[i].session;
+      if (dataplane::is_room_id(id) || dataplane::is_party_id(id)) on_mix_event(events[i]);
       if (!pending_creates_.empty()) answer_create(events[i], ms);
       if (controller_) controller_->on_media_event(events[i], ms);
       publish(events[i]);
@@ -384,13 +393,13 @@ Status DataplaneSubsystem::register_routes(api::Router& router) {
     return HttpResponse::json(200, {{"sessions", list}});
   }, st);
   route_async(router, Method::kGet, "/api/v1/media/sessions/{id}", [this](const HttpRequest& req, dataplane::MediaSessions&) {
-    const auto id = parse_session_id(req.param("id"));
+    const auto id = parse_media_id(req.param("id"));
     if (!id || !live_.count(*id)) return bad_session_id(req.param("id"));
     return HttpResponse::json(200, session_json(*id));
   }, st);
   route_async(router, Method::kPut, "/api/v1/media/sessions/{id}/legs/{leg}",
               [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
-    const auto id = parse_session_id(req.param("id"));
+    const auto id = parse_media_id(req.param("id"));
     if (!id || !live_.count(*id)) return bad_session_id(req.param("id"));
     const std::string& leg = req.param("leg");
     if (leg != "0" && leg != "1")
@@ -402,7 +411,7 @@ Status DataplaneSubsystem::register_routes(api::Router& router) {
     return HttpResponse::json(200, session_json(*id));
   }, st);
   route_async(router, Method::kDelete, "/api/v1/media/sessions/{id}", [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
-    const auto id = parse_session_id(req.param("id"));
+    const auto id = parse_media_id(req.param("id"));
     if (!id || !live_.count(*id)) return bad_session_id(req.param("id"));
     const Status s = ms.remove(*id);
     if (!s.is_ok()) return api::status_error_response(s);
@@ -410,6 +419,7 @@ Status DataplaneSubsystem::register_routes(api::Router& router) {
     sessions_.store(ms.active(), std::memory_order_relaxed);
     return HttpResponse::json(200, {{"id", req.param("id")}, {"deleted", true}});
   }, st);
+  register_room_routes(router, st);
   return st;
 }
 
@@ -444,7 +454,11 @@ void DataplaneSubsystem::stop() {
   for (auto& [id, responder] : pending_creates_)
     (*responder)(api::error_response(503, "unavailable", "the dataplane stopped before the session was created"));
   pending_creates_.clear();
+  for (auto& [id, responder] : pending_mix_)
+    (*responder)(api::error_response(503, "unavailable", "the dataplane stopped before the room or party was made"));
+  pending_mix_.clear();
   live_.clear();
+  rooms_.clear();
 }
 
 std::vector<std::string> DataplaneSubsystem::banner() const {

@@ -7,6 +7,10 @@
 // media.playback_done), and exposes the workers' counters on /metrics,
 // summed over cores at scrape time.
 //
+// Conference rooms (media_rooms.cpp): /api/v1/media/rooms and their
+// parties, mixed in the workers (each party hears the others, not itself),
+// with media.room.* events.
+//
 // MediaSessions must be driven from one thread. That thread is this
 // subsystem's "media control" thread: API handlers hand it their work
 // through a lock-free MPSC queue and it answers them (Responder) when the
@@ -21,6 +25,7 @@
 #include <thread>
 
 #include "common/queues.hpp"
+#include "control/api/media_requests.hpp"
 #include "control/daemon/daemon.hpp"
 #include "dataplane/media_sessions.hpp"
 
@@ -37,6 +42,12 @@ class MediaController {
   // Each loop of the thread (at most ~2 ms apart): timers.
   virtual void on_tick(dataplane::MediaSessions& ms) = 0;
 };
+
+// Shared by the media endpoints (dataplane_subsystem.cpp, media_rooms.cpp).
+// A 64-bit id as JSON carries it (a decimal string); nullopt when it is not one.
+std::optional<std::uint64_t> parse_media_id(const std::string& text);
+// A leg of the media API as the dataplane takes it.
+dataplane::LegRequest leg_request(const api::MediaLegBody& body);
 
 class DataplaneSubsystem final : public Subsystem {
  public:
@@ -78,6 +89,28 @@ class DataplaneSubsystem final : public Subsystem {
   void route_async(api::Router& router, api::Method method, const std::string& path,
                    std::function<api::HttpResponse(const api::HttpRequest&, dataplane::MediaSessions&)> fn,
                    Status& status);
+  // Conference rooms (media_rooms.cpp); media control thread.
+  struct LiveParty {
+    dataplane::PartyInfo info;
+    std::string codec;
+    std::uint8_t payload_type = 0;
+    std::string remote;
+  };
+  struct LiveRoom {
+    dataplane::RoomInfo info;
+    int sample_rate = 8000;
+    std::int64_t created_unix_ms = 0;
+    std::map<dataplane::PartyId, LiveParty> parties;
+  };
+  void register_room_routes(api::Router& router, Status& status);
+  // A worker event naming a room or a party: answers pending creates,
+  // forgets what the worker refused, publishes media.room.* events.
+  void on_mix_event(const dataplane::Event& e);
+  nlohmann::json room_json(const LiveRoom& room) const;
+  nlohmann::json party_json(const LiveParty& party) const;
+  std::map<dataplane::RoomId, LiveRoom> rooms_;  // media control thread only
+  // Room and party creates, answered at the worker's kSessionCreated or kCommandFailed.
+  std::map<std::uint64_t, std::shared_ptr<api::Responder>> pending_mix_;
 
   DaemonContext& ctx_;
   std::shared_ptr<const config::DaemonConfig> config_;

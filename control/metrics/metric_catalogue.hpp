@@ -85,6 +85,12 @@ inline constexpr MetricSpec calls_started{"switchboard_calls_started_total", kCo
                                           "Calls started, inbound or outbound.", kCalls};
 inline constexpr MetricSpec calls_ended{"switchboard_calls_ended_total", kCounter, "reason", "",
                                         "Calls ended by reason: completed, abandoned, failed, rejected.", kCalls};
+inline constexpr MetricSpec calls_supervised{"switchboard_calls_supervised", kGauge, "", "",
+                                             "Calls with a supervisor listening, whispering or barging in now.",
+                                             kCalls};
+inline constexpr MetricSpec call_supervisions{"switchboard_call_supervisions_total", kCounter, "", "",
+                                              "Supervisors that joined a call (the worker confirmed their leg).",
+                                              kCalls};
 
 // ---- dataplane ------------------------------------------------------------
 inline constexpr MetricSpec dp_packets{"switchboard_dataplane_packets_total", kCounter, "direction", "",
@@ -110,6 +116,14 @@ inline constexpr MetricSpec dp_mos{"switchboard_dataplane_mos", kHistogram, "", 
                                    kDataplane};
 inline constexpr MetricSpec dp_media_timeouts{"switchboard_dataplane_media_timeouts_total", kCounter, "", "",
                                               "Legs that stopped receiving media.", kDataplane};
+inline constexpr MetricSpec dp_mixed_packets{"switchboard_dataplane_mixed_packets_total", kCounter, "direction", "",
+                                             "RTP packets taken into mix rooms (in) and mixes sent to parties (out).",
+                                             kDataplane};
+inline constexpr MetricSpec dp_mixed_concealed{"switchboard_dataplane_mixed_concealed_frames_total", kCounter, "", "",
+                                               "20 ms frames of mixed legs filled by the codec's PLC (lost or late).",
+                                               kDataplane};
+inline constexpr MetricSpec dp_mix_ticks{"switchboard_dataplane_mix_ticks_total", kCounter, "", "",
+                                         "Mix room ticks (one per room every 20 ms).", kDataplane};
 
 // ---- ACD ------------------------------------------------------------------
 inline constexpr MetricSpec acd_waiting{"switchboard_acd_calls_waiting", kGauge, "queue", "",
@@ -180,8 +194,9 @@ inline constexpr std::array kAll = {
     &process_start_time, &build_info, &config_reloads, &config_last_reload, &draining, &live_work, &api_requests,
     &api_request_duration, &api_connections, &api_connections_rejected, &api_auth_failures, &events_published,
     &events_dropped, &event_clients, &event_clients_disconnected, &ivr_menus, &ivr_sessions, &ivr_node_entries,
-    &ivr_inputs, &ivr_exits, &calls_active, &calls_started, &calls_ended, &dp_packets, &dp_bytes, &dp_drops,
-    &dp_sessions, &dp_legs, &dp_rtp_expected, &dp_rtp_lost, &dp_jitter, &dp_rtt, &dp_mos, &dp_media_timeouts,
+    &ivr_inputs, &ivr_exits, &calls_active, &calls_started, &calls_ended, &calls_supervised, &call_supervisions,
+    &dp_packets, &dp_bytes, &dp_drops, &dp_sessions, &dp_legs, &dp_rtp_expected, &dp_rtp_lost, &dp_jitter, &dp_rtt,
+    &dp_mos, &dp_media_timeouts, &dp_mixed_packets, &dp_mixed_concealed, &dp_mix_ticks,
     &acd_waiting, &acd_longest_wait, &acd_offered, &acd_answered, &acd_answered_in_sl, &acd_abandoned,
     &acd_abandoned_short, &acd_overflowed, &acd_service_level, &acd_service_level_target, &acd_answer_delay,
     &acd_handle_time, &acd_agents, &acd_queue_agents_ready, &acd_callbacks_pending, &acd_dispatch_latency, &rec_active,

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sb::api::HttpRequest req;
   req.headers["content-type"] = "application/json";
   req.body = input;
-  switch (data[0] % 13) {
+  switch (data[0] % 17) {
     case 0: {
       auto t = sb::api::parse_target(input);
       if (t && (t->segments.size() > sb::api::kMaxSegments || t->query.size() > sb::api::kMaxQueryParams))
@@ -113,6 +113,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(p);
       if (auto* h = std::get_if<sb::api::HoldBody>(&p))
         if (h->by != "agent" && h->by != "supervisor" && h->by != "api") __builtin_trap();
+      break;
+    }
+    case 12:
+    case 13: {
+      auto p = sb::api::parse_supervise_request(req, /*mode_only=*/data[0] % 17 == 13);
+      check(p);
+      if (auto* b = std::get_if<sb::api::SuperviseBody>(&p)) {
+        if (b->mode != "listen" && b->mode != "whisper" && b->mode != "barge") __builtin_trap();
+        if (b->join && (b->supervisor.empty() || b->supervisor.size() > 64 || b->media.port == 0)) __builtin_trap();
+        if (b->join && b->codec != "PCMU" && b->codec != "PCMA" && b->codec != "G722" && b->codec != "opus")
+          __builtin_trap();
+      }
+      break;
+    }
+    case 14: {
+      auto p = sb::api::parse_room_request(req);
+      check(p);
+      if (auto* r = std::get_if<sb::api::RoomBody>(&p))
+        if (r->sample_rate != 8000 && r->sample_rate != 16000) __builtin_trap();
+      break;
+    }
+    case 15: {
+      auto p = sb::api::parse_party_request(req);
+      check(p);
+      if (auto* leg = std::get_if<sb::api::MediaLegBody>(&p))
+        if (!leg->has_audio) __builtin_trap();
       break;
     }
     default: {
