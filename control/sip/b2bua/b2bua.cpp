@@ -344,6 +344,13 @@ void B2bua::on_call_started(std::uint64_t token, Result<Started> started) {
     }
     return maybe_erase(token);
   }
+  if (started && started->caller_released) {
+    // The call lives on without this leg (it waits for its callback).
+    respond(leg.invite_txn, 480, "Temporarily Unavailable", {{"Warning", "399 - \"callback requested\""}});
+    by_call_.erase(s->call);
+    end_leg(leg);
+    return maybe_erase(token);
+  }
   if (!started) {
     const auto code = started.status().code();
     if (code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted)

@@ -135,6 +135,10 @@ class B2bua final : public TransactionUser {
   struct Started {
     CallId call = 0;
     dataplane::Endpoint local_media;
+    // The IVR let the caller go at once to wait for a callback (a callback
+    // node with nothing to play): call control's on_call_ended came before
+    // this, while the call had no SIP session yet.
+    bool caller_released = false;
   };
   void on_call_started(std::uint64_t token, Result<Started> started);
   void on_answer_result(CallId call, const std::string& agent, const Status& status);

@@ -17,11 +17,16 @@ namespace sb::sip::b2bua {
 
 void B2bua::place_outbound(const calls::OutboundCall& oc) {
   if (!options_.outbound) return calls_.outbound_failed(oc.call, "no outbound SIP trunk configured");
-  if (sessions_.size() >= options_.max_dialogs || session_by_call(oc.call))
-    return calls_.outbound_failed(oc.call, "sip-dialog-limit");
+  if (sessions_.size() >= options_.max_dialogs) return calls_.outbound_failed(oc.call, "sip-dialog-limit");
+  // A callback's caller was let go (on_call_ended "callback_waiting"),
+  // which detached its session; one still attached means call control
+  // dials a call that has live legs here.
+  if (session_by_call(oc.call)) return calls_.outbound_failed(oc.call, "the call already has a SIP leg");
   const OutboundTrunk& trunk = *options_.outbound;
   const std::string number = sanitize_user(oc.number);
-  const std::string presented = sanitize_user(trunk.caller_id.empty() ? oc.caller_id : trunk.caller_id);
+  // The trunk's presented identity, else the call's, else its account.
+  const std::string presented =
+      sanitize_user(!trunk.caller_id.empty() ? trunk.caller_id : !oc.caller_id.empty() ? oc.caller_id : trunk.user);
   auto fresh = std::make_unique<Session>();
   Session& s = *fresh;
   s.token = next_token_++;

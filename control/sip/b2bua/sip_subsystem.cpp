@@ -92,6 +92,8 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
         const std::string media = (*r)["media"].get<std::string>();
         const auto colon = media.rfind(':');
         s.local_media.port = static_cast<std::uint16_t>(std::strtoul(media.c_str() + colon + 1, nullptr, 10));
+        const auto shown = self->control.show(s.call);
+        s.caller_released = shown && shown->value("state", "") == calls::call_state_name(calls::CallState::kCallbackWaiting);
         started = s;
       } else {
         started = r.status();
