@@ -13,9 +13,10 @@
 // CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
 // served in or out of the dialog as RFC 3261 says; REGISTER goes to the
 // registrar. An INVITE without SDP (late offer) gets our offer in the 200
-// (one G.711 codec, so the media session can start before the answer);
-// the ACK's answer gives the caller's media address, and a missing or bad
-// one ends the call with BYE. REFER in a dialog is a blind transfer to a
+// (one G.711 codec, so the media session can start before the answer)
+// and call control starts the call with the caller's media address
+// pending; the ACK's answer gives it, and a missing or bad one ends the
+// call with BYE. REFER in a dialog is a blind transfer to a
 // queue or an agent (transfer.cpp).
 //
 // Agents: when the ACD offers a call to an agent with a live registration,
@@ -187,7 +188,6 @@ class B2bua final : public TransactionUser {
   void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);
   // The codec a late offer names: the first G.711 one we prefer; "" if none.
   std::string late_offer_codec() const;
-  static std::string source_ip(const Peer& source);
   void respond(TransactionId id, int code, std::string_view reason,
                std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
                std::string_view to_tag = {}, bool dialog = false);
