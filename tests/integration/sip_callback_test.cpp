@@ -6,7 +6,7 @@
 // phone (same number, its own tone) answers; the agent's phone rings and
 // answers; both tones flow and are recorded (the customer left, the agent
 // right); the customer hangs up and the call ends completed, its history
-// showing the callback's path.
+// showing the callback's path, and /metrics counting the outbound call.
 #include <gtest/gtest.h>
 
 #include "tests/integration/sip_call_centre.hpp"
@@ -65,6 +65,8 @@ TEST(SipCallback, CallerAsksForACallbackAndTalksToTheAgentWhenCalledBack) {
       << centre.call(id).dump(1) << customer.out() << agent.out() << centre.process().err();
   EXPECT_NE(customer.out().find("INVITE sip:5550100@127.0.0.1:" + std::to_string(ports[3])), std::string::npos)
       << customer.out();
+  EXPECT_TRUE(centre.metrics_have("switchboard_sip_outbound_calls_total 1"));
+  EXPECT_TRUE(centre.metrics_have("switchboard_sip_outbound_outcomes_total{outcome=\"answered\"} 1"));
   std::this_thread::sleep_for(std::chrono::seconds(3));  // both tones flow and are recorded
   ASSERT_TRUE(customer.command("hangup"));
   ASSERT_TRUE(centre.call_reaches(id, "ended")) << centre.call(id).dump(1);

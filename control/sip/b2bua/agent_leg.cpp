@@ -291,7 +291,7 @@ void B2bua::on_transport_error(TransactionId id, const Status&) {
     end_leg(*s->caller);
     if (outgoing && !s->call_ended) {
       s->call_ended = true;
-      calls_.outbound_failed(s->call, "unreachable");
+      outbound_failed(s->call, "unreachable");
     }
     return maybe_erase(s->token);
   }

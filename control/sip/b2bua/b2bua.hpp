@@ -122,6 +122,12 @@ struct B2buaCounters {
   std::atomic<std::uint64_t> acl_rejections{0};
   std::atomic<std::uint64_t> registrations{0};    // gauge
   std::atomic<std::uint64_t> dialogs{0};          // gauge: calls with a SIP leg
+  // REFERs: answered 202; answered with an error; accepted, then refused
+  // by call control (its NOTIFY carries the refusal).
+  std::atomic<std::uint64_t> transfers_accepted{0}, transfers_refused{0}, transfers_failed{0};
+  // Calls we place (callbacks): INVITEs sent; answered; not placed, refused,
+  // not answered or unreachable (each reported as outbound_failed).
+  std::atomic<std::uint64_t> outbound_placed{0}, outbound_answered{0}, outbound_failed{0};
 };
 
 class B2bua final : public TransactionUser {
@@ -180,6 +186,8 @@ class B2bua final : public TransactionUser {
   // Resends the INVITE with Digest credentials; false when it cannot.
   bool answer_challenge(Session& s, Leg& leg, const SipMessage& resp);
   void cancel_outbound(Session& s, const std::string& why, bool tell_calls);
+  // CallPort::outbound_failed, counted.
+  void outbound_failed(CallId call, const std::string& why);
   // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
   void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void notify_refer(Session& s, int code, std::string_view reason, bool final);

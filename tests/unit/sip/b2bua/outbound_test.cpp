@@ -68,6 +68,8 @@ TEST_F(OutboundTest, ChallengedAnsweredAndHungUp) {
   ASSERT_EQ(calls_.outbound_answers.size(), 1u);
   EXPECT_EQ(calls_.outbound_answers[0], std::make_pair(CallId{71}, dataplane::Endpoint{0x7f000001, 42000}));
   EXPECT_TRUE(calls_.outbound_failures.empty());
+  EXPECT_EQ(b2bua_->counters().outbound_placed.load(), 1u);
+  EXPECT_EQ(b2bua_->counters().outbound_answered.load(), 1u);
   b2bua_->on_call_ended(71, "completed", "agent");
   EXPECT_NE(wire_.last("BYE sip:+15550199@127.0.0.1:5080").find("CSeq: 3 BYE"), std::string::npos);
   EXPECT_EQ(b2bua_->sessions(), 0u);
@@ -94,6 +96,9 @@ TEST_F(OutboundTest, FailuresAreReported) {
   EXPECT_FALSE(wire_.last("CANCEL sip:+15550199@").empty());
   ASSERT_EQ(calls_.outbound_failures.size(), 3u);
   EXPECT_EQ(calls_.outbound_failures[2], std::make_pair(CallId{74}, std::string("no-answer")));
+  EXPECT_EQ(b2bua_->counters().outbound_placed.load(), 3u);
+  EXPECT_EQ(b2bua_->counters().outbound_failed.load(), 3u);
+  EXPECT_EQ(b2bua_->counters().outbound_answered.load(), 0u);
 }
 
 TEST_F(OutboundTest, CallControlEndingARingingCallCancelsIt) {
@@ -205,6 +210,8 @@ TEST_F(B2buaTest, NoOutboundTrunkFailsAtOnce) {
   ASSERT_EQ(calls_.outbound_failures.size(), 1u);
   EXPECT_EQ(calls_.outbound_failures[0].first, 81u);
   EXPECT_TRUE(wire_.last("INVITE").empty());
+  EXPECT_EQ(b2bua_->counters().outbound_placed.load(), 0u);
+  EXPECT_EQ(b2bua_->counters().outbound_failed.load(), 1u);
 }
 
 }  // namespace
