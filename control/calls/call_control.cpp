@@ -114,13 +114,14 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
     counters_.rejected.fetch_add(1, std::memory_order_relaxed);
     return unavailable("the daemon is draining: no new calls");
   }
-  if (!in.caller_media.valid()) return invalid_argument("caller media address is missing");
+  if (!in.caller_media.valid() && !in.caller_media_pending) return invalid_argument("caller media address is missing");
+  const dataplane::Endpoint caller_media = in.caller_media_pending ? dataplane::Endpoint{} : in.caller_media;
   const auto cfg = config_.config();
   auto ivr = cfg->section_ptr<ivr::menu::IvrConfig>("ivr");
   if (!ivr) return failed_precondition("no [ivr] section: calls have nowhere to go");
 
   const dataplane::LegRequest caller =
-      caller_leg_request(in.caller_media, kCallerMediaTimeoutMs, in.codec, in.payload_type, in.telephone_event_pt);
+      caller_leg_request(caller_media, kCallerMediaTimeoutMs, in.codec, in.payload_type, in.telephone_event_pt);
   dataplane::LegRequest agent;  // the agent's address comes with the answer
   auto session = ms.create(caller, agent);
   if (!session) {
@@ -133,7 +134,7 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   c->local_port = session->local_port[0];
   c->agent_local_port = session->local_port[1];
   c->local_ip = parse_ipv4(cfg->dataplane.bind);
-  c->caller_media = in.caller_media;
+  c->caller_media = caller_media;
   c->caller_id = in.caller_id;
   c->codec = in.codec;
   c->payload_type = in.payload_type;
@@ -146,7 +147,8 @@ Result<nlohmann::json> CallControl::start_inbound(const InboundCall& in, MediaSe
   counters_.started.fetch_add(1, std::memory_order_relaxed);
   counters_.by_state[static_cast<std::size_t>(CallState::kIvr)].fetch_add(1, std::memory_order_relaxed);
   live_.fetch_add(1, std::memory_order_relaxed);
-  note(call, "created", {{"caller", in.caller_id}, {"media", dataplane::to_string(in.caller_media)}});
+  note(call, "created",
+       {{"caller", in.caller_id}, {"media", in.caller_media_pending ? "pending" : dataplane::to_string(caller_media)}});
   if (events_)
     events_->publish("call.created", {{"call_id", call.id}, {"caller", in.caller_id}, {"direction", "inbound"}});
   if (events_) events_->publish("call.state", {{"call_id", call.id}, {"state", "ivr"}});

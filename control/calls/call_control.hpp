@@ -78,6 +78,10 @@ std::string_view call_state_name(CallState s) noexcept;
 
 struct InboundCall {
   dataplane::Endpoint caller_media;      // where the caller receives RTP
+  // Not known yet (a late-offer INVITE: the ACK's answer gives it through
+  // update_media): leg 0 starts without a remote, so what plays to the
+  // caller until then goes nowhere, and the caller's RTP is not accepted.
+  bool caller_media_pending = false;
   std::string caller_id;                 // "+15551230000"
   std::string menu;                      // IVR menu; empty: the config's entry menu
   std::string queue;                     // non-empty: straight into this queue, no IVR

@@ -188,6 +188,13 @@ inline constexpr MetricSpec sip_dialogs{"switchboard_sip_dialogs_active", kGauge
                                         "Calls with at least one SIP leg (caller or agent) now.", kSip};
 inline constexpr MetricSpec sip_transport_drops{"switchboard_sip_transport_drops_total", kCounter, "transport,reason",
                                                 "", "Messages the SIP transport dropped, by transport and reason.", kSip};
+inline constexpr MetricSpec sip_transfers{"switchboard_sip_transfers_total", kCounter, "outcome", "",
+                                          "REFERs (blind transfers): accepted (202), refused, failed (accepted, then refused).",
+                                          kSip};
+inline constexpr MetricSpec sip_outbound_calls{"switchboard_sip_outbound_calls_total", kCounter, "", "",
+                                               "Calls placed through the outbound trunk (callbacks): INVITEs sent.", kSip};
+inline constexpr MetricSpec sip_outbound_outcomes{"switchboard_sip_outbound_outcomes_total", kCounter, "outcome", "",
+                                                  "Outbound calls by outcome: answered, failed.", kSip};
 
 inline constexpr std::array kAll = {
     &process_cpu_seconds, &process_resident_memory, &process_virtual_memory, &process_open_fds, &process_max_fds,
@@ -201,7 +208,8 @@ inline constexpr std::array kAll = {
     &acd_abandoned_short, &acd_overflowed, &acd_service_level, &acd_service_level_target, &acd_answer_delay,
     &acd_handle_time, &acd_agents, &acd_queue_agents_ready, &acd_callbacks_pending, &acd_dispatch_latency, &rec_active,
     &rec_started, &rec_completed, &rec_failed, &rec_frames_dropped, &sip_requests, &sip_responses, &sip_auth_failures,
-    &sip_acl_rejections, &sip_registrations, &sip_dialogs, &sip_transport_drops};
+    &sip_acl_rejections, &sip_registrations, &sip_dialogs, &sip_transport_drops, &sip_transfers, &sip_outbound_calls,
+    &sip_outbound_outcomes};
 
 // The spec named `name`, or nullptr.
 const MetricSpec* find(std::string_view name) noexcept;

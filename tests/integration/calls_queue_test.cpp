@@ -1,10 +1,10 @@
 // Waiting in a queue on a running daemon, with real RTP over loopback:
 // position and expected-wait announcements between stretches of hold
 // music, and callbacks that keep the caller's place after the caller has
-// hung up. The daemon's SIP layer places no outbound calls yet, so a
-// callback reaches "dialling" and then fails when nobody answers within
-// the queue's callback_dial_seconds; the answered path is tested at the
-// call-control level with a test signalling layer (calls_callback_test).
+// hung up. This daemon has no [sip.outbound] trunk, so a callback reaches
+// "dialling" and SIP fails it at once; the answered path is tested at the
+// call-control level with a test signalling layer (calls_callback_test)
+// and with real phones (sip_callback).
 #include <thread>
 
 #include "tests/integration/calls_test_support.hpp"
@@ -163,16 +163,15 @@ TEST_F(CallsQueue, ACallbackKeepsItsPlaceAndFailsVisiblyWhenNobodyCanBeDialled) 
   ASSERT_TRUE(eventually([&] { return state_of(caller.path) == "callback_waiting"; })) << call("GET", caller.path).body;
   EXPECT_EQ(call("GET", caller.path).json()["callback"]["number"], "+15550002002");
   EXPECT_TRUE(eventually([&] { return call("GET", "/api/v1/queues/sales").json()["waiting"] == 1; }));
-  // Its turn: a1 is reserved and the number dialled; this daemon's SIP
-  // layer has no outbound trunk, so the dial fails at once and so does the
-  // callback, a1 free again without a miss. (The ACD's dial timeout, for a
-  // trunk that never answers, is covered by the engine's unit tests.)
+  // Its turn: a1 is reserved and the number dialled; this daemon has no
+  // [sip.outbound] trunk, so SIP fails the call at once (the dial timeout
+  // is covered by the engine's unit tests), a1 free again without a miss.
   EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
   ASSERT_TRUE(eventually([&] { return state_of(caller.path) == "ended"; }, std::chrono::seconds(15)))
       << call("GET", caller.path).body;
   const auto shown = call("GET", caller.path).json();
   EXPECT_EQ(shown["end_reason"], "failed") << shown;
-  EXPECT_NE(shown["callback"]["failure"].get<std::string>().find("no outbound SIP trunk"), std::string::npos) << shown;
+  EXPECT_EQ(shown["callback"]["failure"], "no outbound SIP trunk configured") << shown;
   std::vector<std::string> states;
   for (const auto& h : shown["history"])
     if (h["event"] == "state") states.push_back(h["state"]);

@@ -1,15 +1,21 @@
 // What the SIP end-to-end tests share: the daemon as a small call centre
-// (DID 100 -> IVR "press one" -> queue "sales", DID 200 straight to the
-// queue, the destination of blind transfers; agents whose phones REGISTER), its API as the tests see it, and the scenario's steps with
-// real baresip phones. Used by sip_baresip_test (phones talk to the daemon)
-// and sip_kamailio_test (phones talk to Kamailio in front of it).
+// (DID 100 -> IVR "press one" -> queue "sales", or 2 -> a callback from
+// "sales" to the caller's number; DID 200 straight to the queue, the
+// destination of blind transfers; agents whose phones REGISTER; callbacks
+// dialled through [sip.outbound] when the test gives it), its API as the
+// tests see it, and the scenario's steps with real baresip phones. Used by
+// sip_baresip_test (phones talk to the daemon), sip_callback_test (the
+// daemon calls a phone back) and sip_kamailio_test (phones talk to
+// Kamailio in front of it).
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +35,8 @@ struct CallCentreOptions {
   // The dataplane's media ports: each test its own range, so they can run
   // in parallel.
   std::uint16_t media_port_min = 37000;
+  // [sip.outbound] at 127.0.0.1:<port>, where callbacks are dialled; 0: none.
+  std::uint16_t outbound_port = 0;
 };
 
 inline std::string agent_password(const std::string& agent) { return "password-" + agent; }
@@ -38,6 +46,7 @@ inline std::string call_centre_config(const TempDir& dir, const CallCentreOption
                     "dids = { \"100\" = \"m\", \"200\" = \"queue:sales\" }\n"
                     // Debian 12's baresip (libre 1.x) refuses a challenge set naming SHA-256.
                     "digest_algorithms = [\"MD5\"]\n";
+  if (o.outbound_port != 0) sip += "[sip.outbound]\naddress = \"127.0.0.1:" + std::to_string(o.outbound_port) + "\"\n";
   if (!o.trunk_cidrs.empty()) {
     sip += "[[sip.trunks]]\nname = \"edge\"\ncidrs = [";
     for (std::size_t i = 0; i < o.trunk_cidrs.size(); ++i) sip += (i ? ", \"" : "\"") + o.trunk_cidrs[i] + "\"";
@@ -54,11 +63,14 @@ inline std::string call_centre_config(const TempDir& dir, const CallCentreOption
          "[recordings]\ndirectory = \"" + dir.file("rec") + "\"\n"
          "[dataplane]\nport_min = " + std::to_string(o.media_port_min) +
          "\nport_max = " + std::to_string(o.media_port_min + 99) + "\n" + sip +
-         "[ivr.prompts]\nhi.en = \"press one\"\n"
+         "[ivr.prompts]\nhi.en = \"press one\"\nlater.en = \"we will call you back\"\n"
          "[ivr.menus.m]\nentry = \"a\"\n"
          "[ivr.menus.m.nodes.a]\ntype = \"collect\"\nprompts = [\"hi\"]\nmax_digits = 1\n"
-         "first_digit_timeout = \"30s\"\nbranches = [{ match = \"1\", next = \"q\" }]\non_failure = \"q\"\n"
+         "first_digit_timeout = \"30s\"\nbranches = [{ match = \"1\", next = \"q\" }, { match = \"2\", next = \"cb\" }]\n"
+         "on_failure = \"q\"\n"
          "[ivr.menus.m.nodes.q]\ntype = \"queue\"\nqueue = \"sales\"\n"
+         // The number called back is the caller's id (no number_variable).
+         "[ivr.menus.m.nodes.cb]\ntype = \"callback\"\nqueue = \"sales\"\nprompts = [\"later\"]\n"
          "[acd]\nskills = [\"s\"]\n"
          "[[acd.queues]]\nname = \"sales\"\nstrategy = \"longest-idle\"\nwrap_up_seconds = " +
          std::to_string(o.wrap_up_seconds) + "\nrequires = { s = 1 }\n" + acd_agents;
@@ -173,6 +185,33 @@ inline std::uint64_t call_through_ivr_to_agent(CallCentre& centre, Baresip& call
   if (!talking) return 0;
   std::this_thread::sleep_for(std::chrono::seconds(3));  // both tones flow and are recorded
   return id;
+}
+
+// Which phone's tone a recording channel carries, within 10%.
+inline bool carries_tone(const std::vector<std::int16_t>& channel, int sample_rate, double hz) {
+  const double f = dominant_frequency(channel, sample_rate);
+  return f > hz * 0.9 && f < hz * 1.1;
+}
+
+// The stereo recording `wav` carries `left_hz` on its left channel (the
+// caller's or called party's leg) and `right_hz` on its right (the agent's).
+inline void expect_tones(const std::string& wav, int left_hz, int right_hz) {
+  const auto audio = read_stereo_wav(wav);
+  EXPECT_TRUE(carries_tone(audio.left, audio.sample_rate, left_hz))
+      << wav << ": left " << dominant_frequency(audio.left, audio.sample_rate) << " Hz";
+  EXPECT_TRUE(carries_tone(audio.right, audio.sample_rate, right_hz))
+      << wav << ": right " << dominant_frequency(audio.right, audio.sample_rate) << " Hz";
+}
+
+// The phone got a BYE, no SIP dialog is left, the phones stop and the
+// daemon exits cleanly on SIGTERM.
+inline void expect_bye_and_shut_down(CallCentre& centre, Baresip& hung_up, std::initializer_list<Baresip*> phones) {
+  EXPECT_TRUE(eventually([&] { return hung_up.out().find("BYE sip:") != std::string::npos; }, std::chrono::seconds(10)))
+      << hung_up.out();
+  EXPECT_TRUE(centre.metrics_have("switchboard_sip_dialogs_active 0")) << centre.process().err();
+  for (Baresip* phone : phones) phone->stop(SIGTERM);
+  centre.process().signal(SIGTERM);
+  EXPECT_EQ(centre.process().wait_exit(), 0) << centre.process().err();
 }
 
 // After the hang-up by `by` ("caller" or "agent"): the call ended

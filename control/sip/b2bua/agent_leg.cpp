@@ -86,7 +86,9 @@ void B2bua::maybe_erase(std::uint64_t token) {
     if (leg && leg->state != Leg::State::kDone) return;
   for (const auto* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
     if (leg) by_call_id_.erase(leg->call_id);
-  if (s->call) by_call_.erase(s->call);
+  // A session detached by a callback's outbound leg no longer owns the
+  // call's entry (place_outbound).
+  if (const auto it = by_call_.find(s->call); s->call && it != by_call_.end() && it->second == token) by_call_.erase(it);
   sessions_.erase(token);
   counters_.dialogs.store(sessions_.size(), std::memory_order_relaxed);
 }
@@ -251,10 +253,16 @@ void B2bua::on_offer_cancelled(CallId call, const std::string& agent) {
   cancel_agent(*s, "offer-cancelled", false);
 }
 
-void B2bua::on_call_ended(CallId call, const std::string&, const std::string&) {
+void B2bua::on_call_ended(CallId call, const std::string& reason, const std::string&) {
   Session* s = session_by_call(call);
   if (!s) return;
+  // Also for "callback_waiting": the caller is let go while the call lives
+  // on in call control. Its legs go like any ended call's, and nothing
+  // more from their dialogs reaches call control (call_ended); the
+  // session is detached from the call so that a later place_outbound for
+  // the same id starts afresh even while these legs finish tearing down.
   s->call_ended = true;
+  if (reason == kCallbackWaiting) by_call_.erase(call);
   if (s->caller) {
     Leg& leg = *s->caller;
     if (leg.state == Leg::State::kIncoming) {
@@ -283,7 +291,7 @@ void B2bua::on_transport_error(TransactionId id, const Status&) {
     end_leg(*s->caller);
     if (outgoing && !s->call_ended) {
       s->call_ended = true;
-      calls_.outbound_failed(s->call, "unreachable");
+      outbound_failed(s->call, "unreachable");
     }
     return maybe_erase(s->token);
   }

@@ -241,15 +241,9 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
   std::string late_codec;
   if (req.body().empty()) {
     // Late offer: we offer in the 200 and learn the caller's address from
-    // the answer in the ACK. Call control needs an address to start the
-    // call: the discard port of the INVITE's source stands in until then.
+    // the answer in the ACK; call control starts the call without it.
     late_codec = late_offer_codec();
     if (late_codec.empty()) return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"no G.711 codec to offer\""}});
-    sdp::NegotiatedMedia placeholder;
-    placeholder.remote_address = source_ip(source);
-    placeholder.remote_port = 9;
-    caller_media = media_endpoint(placeholder);
-    if (!caller_media.valid()) return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"late offer needs IPv4\""}});
   } else {
     auto type = content_type(req);
     if (!type || !sdp::iequals(type->type, "application") || !sdp::iequals(type->subtype, "sdp"))
@@ -293,6 +287,7 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
   leg.peer = dialog_destination(leg.route_set, leg.remote_target, source);
   calls::InboundCall in;
   in.caller_media = caller_media;
+  in.caller_media_pending = !probe;
   in.caller_id = sanitize_user(from_hdr->uri.user);
   if (probe) {
     leg.remote_offer = std::move(*offer);
@@ -344,6 +339,13 @@ void B2bua::on_call_started(std::uint64_t token, Result<Started> started) {
     }
     return maybe_erase(token);
   }
+  if (started && started->caller_released) {
+    // The call lives on without this leg (it waits for its callback).
+    respond(leg.invite_txn, 480, "Temporarily Unavailable", {{"Warning", "399 - \"callback requested\""}});
+    by_call_.erase(s->call);
+    end_leg(leg);
+    return maybe_erase(token);
+  }
   if (!started) {
     const auto code = started.status().code();
     if (code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted)
@@ -388,12 +390,6 @@ std::string B2bua::late_offer_codec() const {
   for (const auto& c : options_.codecs)
     if (sdp::iequals(c, "PCMU") || sdp::iequals(c, "PCMA")) return sdp::standard_codec(c)->name;
   return "";
-}
-
-std::string B2bua::source_ip(const Peer& source) {
-  std::string h = source.host;
-  if (h.size() > 2 && h.front() == '[') return "";  // IPv6: the dataplane is IPv4 only
-  return h;
 }
 
 void B2bua::on_ack_answer(Session& s, Leg& leg, const SipMessage& ack) {

@@ -13,9 +13,10 @@
 // CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
 // served in or out of the dialog as RFC 3261 says; REGISTER goes to the
 // registrar. An INVITE without SDP (late offer) gets our offer in the 200
-// (one G.711 codec, so the media session can start before the answer);
-// the ACK's answer gives the caller's media address, and a missing or bad
-// one ends the call with BYE. REFER in a dialog is a blind transfer to a
+// (one G.711 codec, so the media session can start before the answer)
+// and call control starts the call with the caller's media address
+// pending; the ACK's answer gives it, and a missing or bad one ends the
+// call with BYE. REFER in a dialog is a blind transfer to a
 // queue or an agent (transfer.cpp).
 //
 // Agents: when the ACD offers a call to an agent with a live registration,
@@ -121,6 +122,12 @@ struct B2buaCounters {
   std::atomic<std::uint64_t> acl_rejections{0};
   std::atomic<std::uint64_t> registrations{0};    // gauge
   std::atomic<std::uint64_t> dialogs{0};          // gauge: calls with a SIP leg
+  // REFERs: answered 202; answered with an error; accepted, then refused
+  // by call control (its NOTIFY carries the refusal).
+  std::atomic<std::uint64_t> transfers_accepted{0}, transfers_refused{0}, transfers_failed{0};
+  // Calls we place (callbacks): INVITEs sent; answered; not placed, refused,
+  // not answered or unreachable (each reported as outbound_failed).
+  std::atomic<std::uint64_t> outbound_placed{0}, outbound_answered{0}, outbound_failed{0};
 };
 
 class B2bua final : public TransactionUser {
@@ -135,6 +142,10 @@ class B2bua final : public TransactionUser {
   struct Started {
     CallId call = 0;
     dataplane::Endpoint local_media;
+    // The IVR let the caller go at once to wait for a callback (a callback
+    // node with nothing to play): call control's on_call_ended came before
+    // this, while the call had no SIP session yet.
+    bool caller_released = false;
   };
   void on_call_started(std::uint64_t token, Result<Started> started);
   void on_answer_result(CallId call, const std::string& agent, const Status& status);
@@ -175,6 +186,8 @@ class B2bua final : public TransactionUser {
   // Resends the INVITE with Digest credentials; false when it cannot.
   bool answer_challenge(Session& s, Leg& leg, const SipMessage& resp);
   void cancel_outbound(Session& s, const std::string& why, bool tell_calls);
+  // CallPort::outbound_failed, counted.
+  void outbound_failed(CallId call, const std::string& why);
   // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
   void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void notify_refer(Session& s, int code, std::string_view reason, bool final);
@@ -183,7 +196,6 @@ class B2bua final : public TransactionUser {
   void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);
   // The codec a late offer names: the first G.711 one we prefer; "" if none.
   std::string late_offer_codec() const;
-  static std::string source_ip(const Peer& source);
   void respond(TransactionId id, int code, std::string_view reason,
                std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
                std::string_view to_tag = {}, bool dialog = false);

@@ -16,12 +16,17 @@
 namespace sb::sip::b2bua {
 
 void B2bua::place_outbound(const calls::OutboundCall& oc) {
-  if (!options_.outbound) return calls_.outbound_failed(oc.call, "no outbound SIP trunk configured");
-  if (sessions_.size() >= options_.max_dialogs || session_by_call(oc.call))
-    return calls_.outbound_failed(oc.call, "sip-dialog-limit");
+  if (!options_.outbound) return outbound_failed(oc.call, "no outbound SIP trunk configured");
+  if (sessions_.size() >= options_.max_dialogs) return outbound_failed(oc.call, "sip-dialog-limit");
+  // A callback's caller was let go (on_call_ended "callback_waiting"),
+  // which detached its session; one still attached means call control
+  // dials a call that has live legs here.
+  if (session_by_call(oc.call)) return outbound_failed(oc.call, "the call already has a SIP leg");
   const OutboundTrunk& trunk = *options_.outbound;
   const std::string number = sanitize_user(oc.number);
-  const std::string presented = sanitize_user(trunk.caller_id.empty() ? oc.caller_id : trunk.caller_id);
+  // The trunk's presented identity, else the call's, else its account.
+  const std::string presented =
+      sanitize_user(!trunk.caller_id.empty() ? trunk.caller_id : !oc.caller_id.empty() ? oc.caller_id : trunk.user);
   auto fresh = std::make_unique<Session>();
   Session& s = *fresh;
   s.token = next_token_++;
@@ -50,9 +55,15 @@ void B2bua::place_outbound(const calls::OutboundCall& oc) {
   auto c = caps(leg.local_port, leg.codecs);
   if (oc.telephone_event_pt >= 96) c.telephone_event_pt = oc.telephone_event_pt;
   if (!send_invite(s, leg, c)) {
-    calls_.outbound_failed(oc.call, "sip-send-failed");
+    outbound_failed(oc.call, "sip-send-failed");
     return maybe_erase(s.token);
   }
+  counters_.outbound_placed.fetch_add(1, std::memory_order_relaxed);
+}
+
+void B2bua::outbound_failed(CallId call, const std::string& why) {
+  counters_.outbound_failed.fetch_add(1, std::memory_order_relaxed);
+  calls_.outbound_failed(call, why);
 }
 
 bool B2bua::answer_challenge(Session& s, Leg& leg, const SipMessage& resp) {
@@ -93,7 +104,7 @@ void B2bua::on_outbound_response(const SipMessage& resp, Session& s) {
     end_leg(leg);
     if (!we_cancelled && !s.call_ended) {
       s.call_ended = true;
-      calls_.outbound_failed(s.call, std::to_string(code) + " " + std::string(resp.reason()));
+      outbound_failed(s.call, std::to_string(code) + " " + std::string(resp.reason()));
     }
     return maybe_erase(s.token);
   }
@@ -102,9 +113,12 @@ void B2bua::on_outbound_response(const SipMessage& resp, Session& s) {
     case TwoXx::kDone: return;
     case TwoXx::kBadAnswer:
       s.call_ended = true;
-      calls_.outbound_failed(s.call, "bad-sdp-answer");
+      outbound_failed(s.call, "bad-sdp-answer");
       return maybe_erase(s.token);
-    case TwoXx::kAnswered: calls_.outbound_answered(s.call, ep); return;
+    case TwoXx::kAnswered:
+      counters_.outbound_answered.fetch_add(1, std::memory_order_relaxed);
+      calls_.outbound_answered(s.call, ep);
+      return;
   }
 }
 
@@ -116,7 +130,7 @@ void B2bua::cancel_outbound(Session& s, const std::string& why, bool tell_calls)
     if (auto cancel = make_cancel(t->request().message())) (void)layer_.send_request(*cancel, leg.peer);
   if (tell_calls && !s.call_ended) {
     s.call_ended = true;
-    calls_.outbound_failed(s.call, why);
+    outbound_failed(s.call, why);
   }
 }
 

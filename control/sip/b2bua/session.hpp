@@ -12,6 +12,9 @@
 
 namespace sb::sip::b2bua {
 
+// on_call_ended's reason for a caller let go to wait for its callback.
+inline constexpr std::string_view kCallbackWaiting = "callback_waiting";
+
 // What we serve, in Allow headers.
 inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER";
 

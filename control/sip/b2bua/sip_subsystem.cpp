@@ -92,6 +92,8 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
         const std::string media = (*r)["media"].get<std::string>();
         const auto colon = media.rfind(':');
         s.local_media.port = static_cast<std::uint16_t>(std::strtoul(media.c_str() + colon + 1, nullptr, 10));
+        const auto shown = self->control.show(s.call);
+        s.caller_released = shown && shown->value("state", "") == calls::call_state_name(calls::CallState::kCallbackWaiting);
         started = s;
       } else {
         started = r.status();
@@ -204,8 +206,8 @@ class SipCollector final : public metrics::Collector {
   explicit SipCollector(std::shared_ptr<SipSubsystem::Impl> impl) : impl_(std::move(impl)) {}
   std::vector<const metrics::MetricSpec*> describe() const override {
     using namespace metrics::catalogue;
-    return {&sip_requests, &sip_responses, &sip_auth_failures, &sip_acl_rejections, &sip_registrations, &sip_dialogs,
-            &sip_transport_drops};
+    return {&sip_requests, &sip_responses,       &sip_auth_failures, &sip_acl_rejections, &sip_registrations,
+            &sip_dialogs,  &sip_transport_drops, &sip_transfers,     &sip_outbound_calls, &sip_outbound_outcomes};
   }
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
@@ -221,6 +223,14 @@ class SipCollector final : public metrics::Collector {
     family(sip_acl_rejections).samples.push_back({{}, v(c.acl_rejections)});
     family(sip_registrations).samples.push_back({{}, v(c.registrations)});
     family(sip_dialogs).samples.push_back({{}, v(c.dialogs)});
+    auto& transfers = family(sip_transfers);
+    transfers.samples.push_back({{"accepted"}, v(c.transfers_accepted)});
+    transfers.samples.push_back({{"refused"}, v(c.transfers_refused)});
+    transfers.samples.push_back({{"failed"}, v(c.transfers_failed)});
+    family(sip_outbound_calls).samples.push_back({{}, v(c.outbound_placed)});
+    auto& outcomes = family(sip_outbound_outcomes);
+    outcomes.samples.push_back({{"answered"}, v(c.outbound_answered)});
+    outcomes.samples.push_back({{"failed"}, v(c.outbound_failed)});
     auto& drops = family(sip_transport_drops);
     if (impl_->transport) {
       const auto snap = impl_->transport->counters();

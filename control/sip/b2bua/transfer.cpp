@@ -31,32 +31,37 @@ std::pair<int, std::string_view> sipfrag_status(const Status& st) {
 }  // namespace
 
 void B2bua::on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg) {
+  auto refuse = [&](int code, std::string_view reason, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    counters_.transfers_refused.fetch_add(1, std::memory_order_relaxed);
+    respond(id, code, reason, std::move(headers));
+  };
   const Header* refer_to = req.find(HeaderId::kReferTo);
   if (!refer_to || req.count(HeaderId::kReferTo) != 1)
-    return respond(id, 400, "Bad Request", {{"Warning", "399 - \"a REFER needs one Refer-To\""}});
+    return refuse(400, "Bad Request", {{"Warning", "399 - \"a REFER needs one Refer-To\""}});
   auto target = parse_name_addr(refer_to->value, "Refer-To");
   if (!target || !target->uri.is_sip() || target->uri.user.empty())
-    return respond(id, 400, "Bad Request", {{"Warning", "399 - \"Refer-To: a SIP URI naming a queue or an agent\""}});
+    return refuse(400, "Bad Request", {{"Warning", "399 - \"Refer-To: a SIP URI naming a queue or an agent\""}});
   // Attended transfer (Refer-To with Replaces) would need the target's
   // dialog; only blind transfers are served.
   if (!target->uri.headers.empty())
-    return respond(id, 403, "Forbidden", {{"Warning", "399 - \"attended transfer is not supported\""}});
+    return refuse(403, "Forbidden", {{"Warning", "399 - \"attended transfer is not supported\""}});
   if (leg.state != Leg::State::kUp || !s.call || s.call_ended)
-    return respond(id, 481, "Call/Transaction Does Not Exist");
-  if (s.refer) return respond(id, 491, "Request Pending");
+    return refuse(481, "Call/Transaction Does Not Exist");
+  if (s.refer) return refuse(491, "Request Pending");
 
   calls::TransferTarget to;
   const std::string user(target->uri.user);
   const auto did = options_.dids.find(user);
   if (did != options_.dids.end()) {
     if (did->second.rfind("queue:", 0) != 0)
-      return respond(id, 403, "Forbidden", {{"Warning", "399 - \"the DID leads to an IVR menu, not a queue\""}});
+      return refuse(403, "Forbidden", {{"Warning", "399 - \"the DID leads to an IVR menu, not a queue\""}});
     to.kind = calls::TransferTarget::Kind::kQueue;
     to.name = did->second.substr(6);
   } else {
     to.kind = calls::TransferTarget::Kind::kAgent;
     to.name = user;
   }
+  counters_.transfers_accepted.fetch_add(1, std::memory_order_relaxed);
   respond(id, 202, "Accepted");
   s.refer = Session::Refer{agent_leg};
   notify_refer(s, 100, "Trying", false);
@@ -81,7 +86,10 @@ void B2bua::on_transfer_result(CallId call, const Status& status) {
   Session* s = session_by_call(call);
   if (!s || !s->refer) return;  // reported already by the agent's release
   const auto [code, reason] = sipfrag_status(status);
-  if (!status.is_ok()) spdlog::info("sip: call {}: transfer refused: {}", call, status.message());
+  if (!status.is_ok()) {
+    counters_.transfers_failed.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("sip: call {}: transfer refused: {}", call, status.message());
+  }
   notify_refer(*s, code, reason, true);
   // The referring agent hung up while call control was deciding and the
   // transfer did not happen: nobody is left with the caller.

@@ -10,6 +10,7 @@ TEST_F(B2buaTest, InboundCallIsAnsweredAcknowledgedAndHungUp) {
   ASSERT_EQ(calls_.starts.size(), 1u);
   const auto& start = calls_.starts[0].call;
   EXPECT_EQ(start.caller_media.port, 40000);
+  EXPECT_FALSE(start.caller_media_pending);
   EXPECT_EQ(start.caller_id, "+15550001");
   EXPECT_EQ(start.queue, "support");
   EXPECT_EQ(start.codec, codecs::CodecId::kPcmu);  // our preference order wins over the offer's
@@ -110,10 +111,11 @@ class LateOfferTest : public B2buaTest {
     in(request("INVITE", "sip:200@127.0.0.1", call_id, 1, "", "z9hG4bK-inv-" + call_id));
     EXPECT_EQ(calls_.starts.size(), 1u);
     if (calls_.starts.empty()) return "";
-    // Until the answer: the discard port of the INVITE's source, and the
-    // one codec our offer will name.
+    // Until the answer the caller's address is not known (call control
+    // starts leg 0 without a remote); the codec is the one our offer names.
     const auto& start = calls_.starts.back().call;
-    EXPECT_EQ(start.caller_media, (dataplane::Endpoint{0x7f000001, 9}));
+    EXPECT_TRUE(start.caller_media_pending);
+    EXPECT_FALSE(start.caller_media.valid());
     EXPECT_EQ(start.codec, codecs::CodecId::kPcmu);
     EXPECT_EQ(start.payload_type, 0);
     EXPECT_EQ(start.telephone_event_pt, 101);

@@ -1,6 +1,7 @@
 // Calls the B2BUA places through the outbound trunk (callbacks): INVITE
 // with our offer, Digest answered on 407, 2xx -> ACK and outbound_answered,
-// failures reported, CANCEL when call control ends a ringing call, BYE.
+// failures reported, CANCEL when call control ends a ringing call, BYE;
+// a callback's caller let go and the same call dialled later.
 #include "control/sip/b2bua/digest.hpp"
 #include "tests/unit/sip/b2bua/b2bua_fixture.hpp"
 
@@ -12,6 +13,9 @@ class OutboundTest : public B2buaTest {
   OutboundTest() {
     B2buaOptions o;
     o.trunks = {{"local", {"127.0.0.0/8"}, "", ""}};
+    o.dids = {{"100", "sales_menu"}};
+    o.registrar.agents = {{"1001", "secret-1001"}};
+    o.registrar.nonce_secret = "x";
     o.outbound = OutboundTrunk{Peer{"127.0.0.1", 5080, "UDP", false}, "acct", "trunk-secret", "", ""};
     b2bua_ = std::make_unique<B2bua>(clock_, o, calls_, wire_);
   }
@@ -64,6 +68,8 @@ TEST_F(OutboundTest, ChallengedAnsweredAndHungUp) {
   ASSERT_EQ(calls_.outbound_answers.size(), 1u);
   EXPECT_EQ(calls_.outbound_answers[0], std::make_pair(CallId{71}, dataplane::Endpoint{0x7f000001, 42000}));
   EXPECT_TRUE(calls_.outbound_failures.empty());
+  EXPECT_EQ(b2bua_->counters().outbound_placed.load(), 1u);
+  EXPECT_EQ(b2bua_->counters().outbound_answered.load(), 1u);
   b2bua_->on_call_ended(71, "completed", "agent");
   EXPECT_NE(wire_.last("BYE sip:+15550199@127.0.0.1:5080").find("CSeq: 3 BYE"), std::string::npos);
   EXPECT_EQ(b2bua_->sessions(), 0u);
@@ -90,6 +96,9 @@ TEST_F(OutboundTest, FailuresAreReported) {
   EXPECT_FALSE(wire_.last("CANCEL sip:+15550199@").empty());
   ASSERT_EQ(calls_.outbound_failures.size(), 3u);
   EXPECT_EQ(calls_.outbound_failures[2], std::make_pair(CallId{74}, std::string("no-answer")));
+  EXPECT_EQ(b2bua_->counters().outbound_placed.load(), 3u);
+  EXPECT_EQ(b2bua_->counters().outbound_failed.load(), 3u);
+  EXPECT_EQ(b2bua_->counters().outbound_answered.load(), 0u);
 }
 
 TEST_F(OutboundTest, CallControlEndingARingingCallCancelsIt) {
@@ -117,11 +126,92 @@ TEST_F(OutboundTest, TrunkDomainAndCallerIdArePresentedAtTheTrunkAddress) {
   EXPECT_EQ(wire_.sent_to.back().port, 5070);
 }
 
+// Callbacks: the caller who asked for one is let go (on_call_ended
+// "callback_waiting") while the call lives on in call control, which later
+// dials it under the same id and rings the reserved agent.
+TEST_F(OutboundTest, CallbackWaitingCallerIsLetGoAndTheSameCallIsDialledLater) {
+  const std::string tag = answered_call("cb1", 61);
+  in(request("ACK", "sip:caller@127.0.0.1:5070", "cb1", 1, tag, "z9hG4bK-cb1ack"));
+  b2bua_->on_call_ended(61, "callback_waiting", "system");
+  EXPECT_NE(wire_.last("BYE sip:caller@127.0.0.1:5070").find("Call-ID: cb1"), std::string::npos);
+  EXPECT_EQ(b2bua_->sessions(), 0u);
+  // The caller's own BYE crossing ours reaches nothing, and call control
+  // hears no hang-up that would end the waiting callback.
+  in(request("BYE", "sip:switchboard@127.0.0.1", "cb1", 2, tag, "z9hG4bK-cb1bye"));
+  EXPECT_NE(wire_.last("SIP/2.0 ").find("CSeq: 2 BYE"), std::string::npos);
+  EXPECT_TRUE(calls_.hangups.empty());
+
+  // An agent is reserved: call control dials the caller's number, without
+  // a caller id of its own, so the trunk's account is presented.
+  b2bua_->place_outbound({61, "+15550199", "", {0x7f000001, 30020}, codecs::CodecId::kPcmu, 0, 101});
+  const std::string invite = wire_.last("INVITE sip:+15550199@127.0.0.1:5080");
+  ASSERT_FALSE(invite.empty());
+  EXPECT_NE(invite.find("From: \"acct\" <sip:acct@switchboard.local>"), std::string::npos) << invite;
+  trunk_says(invite, 200, "OK", "", answer_);
+  ASSERT_EQ(calls_.outbound_answers.size(), 1u);
+  EXPECT_EQ(calls_.outbound_answers[0].first, 61u);
+  EXPECT_TRUE(calls_.outbound_failures.empty());
+  // The reserved agent's phone is rung in the same session and answers.
+  register_agent("1001", 5090);
+  agent_answers(61, "1001", 5090);
+  ASSERT_EQ(calls_.answers.size(), 1u);
+  EXPECT_EQ(calls_.answers[0], std::make_pair(CallId{61}, dataplane::Endpoint{0x7f000001, 41000}));
+  EXPECT_EQ(b2bua_->sessions(), 1u);
+  // The real end tears down both legs.
+  b2bua_->on_call_ended(61, "completed", "agent");
+  EXPECT_FALSE(wire_.last("BYE sip:+15550199@127.0.0.1:5080").empty());
+  EXPECT_FALSE(wire_.last("BYE sip:1001@127.0.0.1:5090").empty());
+  EXPECT_EQ(b2bua_->sessions(), 0u);
+}
+
+TEST_F(OutboundTest, LegsStillTearingDownDoNotHoldUpTheCallback) {
+  const std::string tag = answered_call("cb2", 62);
+  in(request("ACK", "sip:caller@127.0.0.1:5070", "cb2", 1, tag, "z9hG4bK-cb2ack"));
+  register_agent("1001", 5090);
+  b2bua_->on_agent_offered({62, "1001", "+15550001", {0x7f000001, 30010}, codecs::CodecId::kPcmu, 0, 101});
+  const std::string agent_invite = wire_.last("INVITE sip:1001@127.0.0.1:5090");
+  ASSERT_FALSE(agent_invite.empty());
+  // Let go while an agent's phone still rings: its CANCEL is under way.
+  b2bua_->on_call_ended(62, "callback_waiting", "system");
+  EXPECT_FALSE(wire_.last("CANCEL sip:1001@").empty());
+  EXPECT_EQ(b2bua_->sessions(), 1u);
+  place(62);
+  const std::string invite = wire_.last("INVITE sip:+15550199@127.0.0.1:5080");
+  ASSERT_FALSE(invite.empty());
+  EXPECT_TRUE(calls_.outbound_failures.empty());
+  EXPECT_EQ(b2bua_->sessions(), 2u);
+  // The old session finishing does not take the call's new leg with it.
+  trunk_says(agent_invite, 487, "Request Terminated");
+  EXPECT_EQ(b2bua_->sessions(), 1u);
+  EXPECT_TRUE(calls_.rejects.empty());
+  b2bua_->on_call_ended(62, "abandoned", "system");
+  EXPECT_FALSE(wire_.last("CANCEL sip:+15550199@").empty());
+}
+
+TEST_F(OutboundTest, CallerLetGoBeforeTheAnswerGets480) {
+  in(request("INVITE", "sip:100@127.0.0.1", "cb3", 1, "", "z9hG4bK-cb3", kSdp));
+  ASSERT_EQ(calls_.starts.size(), 1u);
+  // A callback node with nothing to play: call control lets the caller go
+  // while starting the call, before the B2BUA knows its id.
+  b2bua_->on_call_ended(63, "callback_waiting", "system");
+  B2bua::Started started{63, {0x7f000001, 30000}};
+  started.caller_released = true;
+  b2bua_->on_call_started(calls_.starts[0].token, started);
+  EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 480"), std::string::npos) << wire_.last("SIP/2.0 ");
+  EXPECT_TRUE(calls_.hangups.empty());
+  EXPECT_EQ(b2bua_->sessions(), 0u);
+  place(63);
+  EXPECT_FALSE(wire_.last("INVITE sip:+15550199@").empty());
+  EXPECT_TRUE(calls_.outbound_failures.empty());
+}
+
 TEST_F(B2buaTest, NoOutboundTrunkFailsAtOnce) {
   b2bua_->place_outbound({81, "+15550199", "100", {0x7f000001, 30020}, codecs::CodecId::kPcmu, 0, 101});
   ASSERT_EQ(calls_.outbound_failures.size(), 1u);
   EXPECT_EQ(calls_.outbound_failures[0].first, 81u);
   EXPECT_TRUE(wire_.last("INVITE").empty());
+  EXPECT_EQ(b2bua_->counters().outbound_placed.load(), 0u);
+  EXPECT_EQ(b2bua_->counters().outbound_failed.load(), 1u);
 }
 
 }  // namespace

@@ -94,6 +94,10 @@ TEST_F(TransferTest, RefusedTransferIsReportedAndTheCallStays) {
   EXPECT_NE(sent[1].find("\r\n\r\nSIP/2.0 480 Temporarily Unavailable\r\n"), std::string::npos) << sent[1];
   EXPECT_NE(sent[1].find("Subscription-State: terminated"), std::string::npos);
   EXPECT_TRUE(wire_.last("BYE ").empty());
+  // Counted: the first REFER accepted then refused, the second refused.
+  EXPECT_EQ(b2bua_->counters().transfers_accepted.load(), 1u);
+  EXPECT_EQ(b2bua_->counters().transfers_failed.load(), 1u);
+  EXPECT_EQ(b2bua_->counters().transfers_refused.load(), 1u);
   // The agent is still on the call: its BYE ends it.
   from_agent(d, "BYE", 4);
   ASSERT_EQ(calls_.hangups.size(), 1u);
@@ -143,6 +147,8 @@ TEST_F(TransferTest, BadRefersAreRefused) {
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 403"), std::string::npos);
   EXPECT_TRUE(calls_.transfers.empty());
   EXPECT_TRUE(notifies("sip:1001@127.0.0.1:5090").empty());
+  EXPECT_EQ(b2bua_->counters().transfers_refused.load(), 4u);
+  EXPECT_EQ(b2bua_->counters().transfers_accepted.load(), 0u);
 }
 
 }  // namespace
