@@ -575,6 +575,12 @@ void Worker::recording_command(const Command& c) noexcept {
       cfg_.recorder_tap->stop(c.recording.id, 0);
       return fail(c, "cannot set up the recording's decoders");
     }
+    // Already supervised: the supervisor is recorded from the first frame.
+    if (supervision_[slot] != 0 &&
+        !(*r)->attach_supervisor(rooms_[supervision_[slot] - 1]->mix.sample_rate()).is_ok()) {
+      cfg_.recorder_tap->stop(c.recording.id, 0);
+      return fail(c, "cannot set up the recording's resampler for the supervisor");
+    }
     recordings_[slot] = std::move(*r);
     recording_slots_.push_back(slot);
     legs_[2 * slot].recorded = legs_[2 * slot + 1].recorded = true;
