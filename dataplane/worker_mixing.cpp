@@ -307,9 +307,9 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
   for (int p = 0; p < media::MixRoom::kMaxParties; ++p) {
     if (!r.mix.active(p)) continue;
     MixParty& party = *parties_[r.legs[p]];
-    const std::uint64_t before = party.concealed();
     party.pull(now_ns, std::span(frame.data(), n));
-    concealed += party.concealed() - before;
+    // Includes losses a late packet confirmed on the packet path since.
+    concealed += party.take_concealed();
     if (recording && p == r.supervisor) recording->supervisor_audio(std::span<const std::int16_t>(frame.data(), n));
     r.mix.put(p, std::span<const std::int16_t>(frame.data(), n));
   }

@@ -25,6 +25,7 @@ JitterBuffer::JitterBuffer(const JitterBufferOptions& options) : opt_(options) {
 }
 
 void JitterBuffer::reset() noexcept {
+  end_run();
   for (std::size_t i = 0; i < opt_.slots; ++i) slots_[i].used = false;
   count_ = 0;
   started_ = false;
@@ -88,6 +89,7 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
     if (std::llabs(d) > opt_.resync_threshold.count() / (1'000'000'000 / opt_.clock_rate)) {
       // A new source or a restarted sender: start over from this packet.
       ++stats_.resyncs;
+      end_run();
       for (std::size_t i = 0; i < opt_.slots; ++i) slots_[i].used = false;
       count_ = 0;
       have_last_ = false;
@@ -95,6 +97,7 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
     } else if (d < 0) {
       // Its time has passed (it was concealed): the delay is too short.
       ++stats_.late;
+      confirm_lost();
       // Even one arriving exactly at its due time was too late: its slot
       // was concealed by a pop at that same instant. So the delay grows by
       // the lateness (possibly zero) plus half a frame.
@@ -106,7 +109,9 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
       return false;
     } else if (marker && count_ == 0) {
       // A talk-spurt start with nothing queued: moving the playout point
-      // here is inaudible, so adopt the target delay now.
+      // here is inaudible, so adopt the target delay now. What was
+      // concealed before it was the silence between talk-spurts.
+      end_run();
       delay_ = target_delay();
       set_reference(ts, arrival);
     }
@@ -189,6 +194,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
     out.duration_ts = duration;
     playout_ts_ += duration;
     consecutive_lost_ = 0;
+    confirm_lost();
     ++stats_.played;
     return true;
   }
@@ -197,6 +203,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
   // next packet or one frame, whichever is shorter.
   if (count_ == 0 && consecutive_lost_ >= kLostBeforePause) {
     paused_ = true;
+    end_run();
     return false;
   }
   std::uint32_t duration = step;
@@ -211,7 +218,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
   out.marker = false;
   playout_ts_ += duration;
   ++consecutive_lost_;
-  ++stats_.lost;
+  ++unconfirmed_lost_;
   return true;
 }
 
