@@ -102,7 +102,10 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
       // was concealed by a pop at that same instant. So the delay grows by
       // the lateness (possibly zero) plus half a frame.
       const Nanos lateness = std::max(Nanos{0}, arrival - due_time(ts));
-      delay_ = std::min(opt_.max_delay, delay_ + lateness + ts_to_time(frame_ts_ / 2));
+      // (The frame is 20 ms until one is learnt: with unknown durations and
+      // no two consecutive packets in order yet, half of nothing would
+      // leave every other packet late for ever.)
+      delay_ = std::min(opt_.max_delay, delay_ + lateness + ts_to_time(frame_or_default() / 2));
       stats_.current_delay = delay_;
       update_jitter(ts, arrival);
       last_ts_ = ts;
@@ -174,7 +177,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
   }
   if (now < due_time(playout_ts_)) return false;
 
-  const std::uint32_t step = frame_ts_ ? frame_ts_ : static_cast<std::uint32_t>(opt_.clock_rate / 50);
+  const std::uint32_t step = frame_or_default();
   if (idx >= 0 && slots_[idx].timestamp == playout_ts_) {
     Slot& s = slots_[idx];
     s.used = false;

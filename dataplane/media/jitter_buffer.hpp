@@ -117,6 +117,10 @@ class JitterBuffer {
   void set_reference(std::uint32_t ts, Nanos arrival) noexcept;
   void update_jitter(std::uint32_t ts, Nanos arrival) noexcept;
   Nanos target_delay() const noexcept;
+  // The learnt frame length, or 20 ms before one is known.
+  std::uint32_t frame_or_default() const noexcept {
+    return frame_ts_ ? frame_ts_ : static_cast<std::uint32_t>(opt_.clock_rate / 50);
+  }
   // Index of the buffered packet with the smallest timestamp >= playout_ts_.
   int next_slot() const noexcept;
   // The frames concealed since the last packet played were losses (the
