@@ -777,15 +777,23 @@ std::size_t bucket_of(double value, const double (&bounds)[6]) noexcept {
 }
 }  // namespace
 
+// The cursor runs over the session slots, then the party slots (conference
+// parties and supervisors), so mixed legs are in the histograms too.
 void Worker::stats_pass(std::int64_t now_ns) noexcept {
-  const std::uint32_t end = std::min<std::uint32_t>(stats_cursor_ + kStatsSlotsPerLoop, static_cast<std::uint32_t>(slot_ids_.size()));
+  const auto sessions = static_cast<std::uint32_t>(slot_ids_.size());
+  const auto total = sessions + static_cast<std::uint32_t>(party_ids_.size());
+  const std::uint32_t end = std::min<std::uint32_t>(stats_cursor_ + kStatsSlotsPerLoop, total);
   for (std::uint32_t slot = stats_cursor_; slot < end; ++slot) {
+    if (slot >= sessions) {
+      if (party_ids_[slot - sessions] != 0) sample_leg(legs_[party_leg(slot - sessions)], now_ns);
+      continue;
+    }
     if (slot_ids_[slot] == 0) continue;
     sample_leg(legs_[2 * slot], now_ns);
     sample_leg(legs_[2 * slot + 1], now_ns);
   }
   stats_cursor_ = end;
-  if (stats_cursor_ >= slot_ids_.size()) {
+  if (stats_cursor_ >= total) {
     stats_cursor_ = 0;
     next_stats_pass_ns_ = now_ns + cfg_.stats_interval_ns;
   }

@@ -179,6 +179,23 @@ TEST_F(MixingTest, ACleanSteadyStreamConcealsNothingAndALossConcealsOneFrame) {
   }
 }
 
+// The stats pass samples party legs too: their jitter and MOS land in the
+// worker's histograms with the relayed legs'.
+TEST_F(MixingTest, TheStatsPassSamplesPartyLegs) {
+  create_room(8000);
+  Talker a(30100, CodecId::kPcmu, 0, 400), b(30102, CodecId::kPcmu, 0, 700);
+  add_party(0, a);
+  add_party(1, b);
+  for (int i = 0; i < 50; ++i) step({&a, &b});
+  EXPECT_EQ(counters_.sum(kJitterCount), 0u);  // the first pass ran before any packet
+  clock_.advance(std::chrono::seconds(10));
+  for (int i = 0; i < 3; ++i) worker_->poll_once();  // 8 session + 256 party slots: two slices
+  EXPECT_EQ(counters_.sum(kJitterCount), 2u);
+  EXPECT_EQ(counters_.sum(kMosCount), 2u);
+  EXPECT_EQ(counters_.sum(kRtpExpected), 100u);
+  EXPECT_EQ(counters_.sum(kRtpLost), 0u);
+}
+
 TEST_F(MixingTest, SupervisorListenWhisperBargeThenTheCallRelaysAgain) {
   Talker caller(30000, CodecId::kPcmu, 0, 400), agent(30010, CodecId::kPcmu, 0, 700),
       sup(30100, CodecId::kPcmu, 0, 1300);
