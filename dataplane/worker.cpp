@@ -575,6 +575,12 @@ void Worker::recording_command(const Command& c) noexcept {
       cfg_.recorder_tap->stop(c.recording.id, 0);
       return fail(c, "cannot set up the recording's decoders");
     }
+    // Already supervised: the supervisor is recorded from the first frame.
+    if (supervision_[slot] != 0 &&
+        !(*r)->attach_supervisor(rooms_[supervision_[slot] - 1]->mix.sample_rate()).is_ok()) {
+      cfg_.recorder_tap->stop(c.recording.id, 0);
+      return fail(c, "cannot set up the recording's resampler for the supervisor");
+    }
     recordings_[slot] = std::move(*r);
     recording_slots_.push_back(slot);
     legs_[2 * slot].recorded = legs_[2 * slot + 1].recorded = true;
@@ -771,15 +777,23 @@ std::size_t bucket_of(double value, const double (&bounds)[6]) noexcept {
 }
 }  // namespace
 
+// The cursor runs over the session slots, then the party slots (conference
+// parties and supervisors), so mixed legs are in the histograms too.
 void Worker::stats_pass(std::int64_t now_ns) noexcept {
-  const std::uint32_t end = std::min<std::uint32_t>(stats_cursor_ + kStatsSlotsPerLoop, static_cast<std::uint32_t>(slot_ids_.size()));
+  const auto sessions = static_cast<std::uint32_t>(slot_ids_.size());
+  const auto total = sessions + static_cast<std::uint32_t>(party_ids_.size());
+  const std::uint32_t end = std::min<std::uint32_t>(stats_cursor_ + kStatsSlotsPerLoop, total);
   for (std::uint32_t slot = stats_cursor_; slot < end; ++slot) {
+    if (slot >= sessions) {
+      if (party_ids_[slot - sessions] != 0) sample_leg(legs_[party_leg(slot - sessions)], now_ns);
+      continue;
+    }
     if (slot_ids_[slot] == 0) continue;
     sample_leg(legs_[2 * slot], now_ns);
     sample_leg(legs_[2 * slot + 1], now_ns);
   }
   stats_cursor_ = end;
-  if (stats_cursor_ >= slot_ids_.size()) {
+  if (stats_cursor_ >= total) {
     stats_cursor_ = 0;
     next_stats_pass_ns_ = now_ns + cfg_.stats_interval_ns;
   }

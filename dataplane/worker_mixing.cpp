@@ -231,6 +231,8 @@ void Worker::add_supervisor(const Command& c) noexcept {
   auto agent = MixParty::create(c.mix.call[1], c.mix.sample_rate, next_ssrc());
   auto supervisor = MixParty::create(c.mix.party, c.mix.sample_rate, next_ssrc());
   if (!caller || !agent || !supervisor) return fail(c, "cannot set up a codec for mixing");
+  if (recordings_[call] && !recordings_[call]->attach_supervisor(c.mix.sample_rate).is_ok())
+    return fail(c, "cannot set up the call's recording for the supervisor");
   rooms_[slot] = std::make_unique<Room>(c.mix.sample_rate);
   Room& r = *rooms_[slot];
   r.id = c.mix.room;
@@ -242,6 +244,7 @@ void Worker::add_supervisor(const Command& c) noexcept {
   const std::int64_t now = clock_.now().count();
   if (const char* why = open_party_leg(c, ps, slot, r.supervisor, std::move(*supervisor), now)) {
     rooms_[slot].reset();
+    if (recordings_[call]) recordings_[call]->detach_supervisor();
     return fail(c, why);
   }
   join_room(2 * call, slot, r.caller, std::move(*caller));
@@ -262,6 +265,8 @@ void Worker::end_supervision(std::uint32_t call, std::int64_t now_ns) noexcept {
   // the first relayed packet, so each far end still sees one stream.
   end_room(slot, now_ns);
   supervision_[call] = 0;
+  // What the supervisor said up to now is already in the recording's buffer.
+  if (recordings_[call]) recordings_[call]->detach_supervisor();
 }
 
 void Worker::update_leg_gauge() noexcept {
@@ -294,12 +299,18 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
   std::array<std::int16_t, MixParty::kMaxRoomFrame> frame;
   const auto n = static_cast<std::size_t>(r.mix.frame_samples());
   std::uint64_t concealed = 0;
+  // A recorded supervised call: the supervisor is heard in the recording
+  // when the caller or the agent heard it (whisper, barge), not in listen.
+  SessionRecording* recording = r.supervised != 0 && r.mode != media::SupervisorMode::kListen
+                                    ? recordings_[session_slot(r.supervised)].get()
+                                    : nullptr;
   for (int p = 0; p < media::MixRoom::kMaxParties; ++p) {
     if (!r.mix.active(p)) continue;
     MixParty& party = *parties_[r.legs[p]];
-    const std::uint64_t before = party.concealed();
     party.pull(now_ns, std::span(frame.data(), n));
-    concealed += party.concealed() - before;
+    // Includes losses a late packet confirmed on the packet path since.
+    concealed += party.take_concealed();
+    if (recording && p == r.supervisor) recording->supervisor_audio(std::span<const std::int16_t>(frame.data(), n));
     r.mix.put(p, std::span<const std::int16_t>(frame.data(), n));
   }
   r.mix.mix();

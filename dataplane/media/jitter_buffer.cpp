@@ -25,6 +25,7 @@ JitterBuffer::JitterBuffer(const JitterBufferOptions& options) : opt_(options) {
 }
 
 void JitterBuffer::reset() noexcept {
+  end_run();
   for (std::size_t i = 0; i < opt_.slots; ++i) slots_[i].used = false;
   count_ = 0;
   started_ = false;
@@ -88,6 +89,7 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
     if (std::llabs(d) > opt_.resync_threshold.count() / (1'000'000'000 / opt_.clock_rate)) {
       // A new source or a restarted sender: start over from this packet.
       ++stats_.resyncs;
+      end_run();
       for (std::size_t i = 0; i < opt_.slots; ++i) slots_[i].used = false;
       count_ = 0;
       have_last_ = false;
@@ -95,18 +97,24 @@ bool JitterBuffer::push(std::uint16_t seq, std::uint32_t ts, bool marker, std::s
     } else if (d < 0) {
       // Its time has passed (it was concealed): the delay is too short.
       ++stats_.late;
+      confirm_lost();
       // Even one arriving exactly at its due time was too late: its slot
       // was concealed by a pop at that same instant. So the delay grows by
       // the lateness (possibly zero) plus half a frame.
       const Nanos lateness = std::max(Nanos{0}, arrival - due_time(ts));
-      delay_ = std::min(opt_.max_delay, delay_ + lateness + ts_to_time(frame_ts_ / 2));
+      // (The frame is 20 ms until one is learnt: with unknown durations and
+      // no two consecutive packets in order yet, half of nothing would
+      // leave every other packet late for ever.)
+      delay_ = std::min(opt_.max_delay, delay_ + lateness + ts_to_time(frame_or_default() / 2));
       stats_.current_delay = delay_;
       update_jitter(ts, arrival);
       last_ts_ = ts;
       return false;
     } else if (marker && count_ == 0) {
       // A talk-spurt start with nothing queued: moving the playout point
-      // here is inaudible, so adopt the target delay now.
+      // here is inaudible, so adopt the target delay now. What was
+      // concealed before it was the silence between talk-spurts.
+      end_run();
       delay_ = target_delay();
       set_reference(ts, arrival);
     }
@@ -169,7 +177,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
   }
   if (now < due_time(playout_ts_)) return false;
 
-  const std::uint32_t step = frame_ts_ ? frame_ts_ : static_cast<std::uint32_t>(opt_.clock_rate / 50);
+  const std::uint32_t step = frame_or_default();
   if (idx >= 0 && slots_[idx].timestamp == playout_ts_) {
     Slot& s = slots_[idx];
     s.used = false;
@@ -189,6 +197,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
     out.duration_ts = duration;
     playout_ts_ += duration;
     consecutive_lost_ = 0;
+    confirm_lost();
     ++stats_.played;
     return true;
   }
@@ -197,6 +206,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
   // next packet or one frame, whichever is shorter.
   if (count_ == 0 && consecutive_lost_ >= kLostBeforePause) {
     paused_ = true;
+    end_run();
     return false;
   }
   std::uint32_t duration = step;
@@ -211,7 +221,7 @@ bool JitterBuffer::pop(Nanos now, Frame& out) noexcept {
   out.marker = false;
   playout_ts_ += duration;
   ++consecutive_lost_;
-  ++stats_.lost;
+  ++unconfirmed_lost_;
   return true;
 }
 

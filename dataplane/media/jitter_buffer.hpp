@@ -25,6 +25,16 @@
 // dropped; a timestamp jump (a new source, a restarted sender) resets the
 // reference. Every ptime from 10 to 60 ms works: frame length is learnt from
 // timestamp steps. All storage is allocated at construction.
+//
+// Counting concealment: at a frame's due time with nothing for it the
+// buffer cannot tell a lost packet from a sender that stopped (the end of
+// a stream, hold, DTX without a marker), so it yields kLost either way and
+// counts the frame only once a later packet of the same run shows the
+// sender was still going (played after it, or arriving late for it):
+// `lost`. Frames concealed at the end of a run (the buffer then pauses, a
+// timestamp jump starts a new source, or a marked talk-spurt starts) are
+// the silence between runs and count as `trailing`. So a clean, steady
+// stream counts no concealment, however it ends.
 #pragma once
 
 #include <cstddef>
@@ -52,7 +62,8 @@ struct JitterBufferOptions {
 struct JitterBufferStats {
   std::uint64_t pushed = 0;
   std::uint64_t played = 0;
-  std::uint64_t lost = 0;          // concealed: never arrived in time
+  std::uint64_t lost = 0;          // concealed, and a later packet confirmed the sender was still sending
+  std::uint64_t trailing = 0;      // concealed at the end of a run (the sender stopped or paused)
   std::uint64_t late = 0;          // arrived after its timestamp was played
   std::uint64_t duplicates = 0;
   std::uint64_t overflow = 0;      // no slot (too far ahead of playout)
@@ -106,8 +117,22 @@ class JitterBuffer {
   void set_reference(std::uint32_t ts, Nanos arrival) noexcept;
   void update_jitter(std::uint32_t ts, Nanos arrival) noexcept;
   Nanos target_delay() const noexcept;
+  // The learnt frame length, or 20 ms before one is known.
+  std::uint32_t frame_or_default() const noexcept {
+    return frame_ts_ ? frame_ts_ : static_cast<std::uint32_t>(opt_.clock_rate / 50);
+  }
   // Index of the buffered packet with the smallest timestamp >= playout_ts_.
   int next_slot() const noexcept;
+  // The frames concealed since the last packet played were losses (the
+  // sender kept going), or the gap after a run that ended.
+  void confirm_lost() noexcept {
+    stats_.lost += unconfirmed_lost_;
+    unconfirmed_lost_ = 0;
+  }
+  void end_run() noexcept {
+    stats_.trailing += unconfirmed_lost_;
+    unconfirmed_lost_ = 0;
+  }
 
   JitterBufferOptions opt_;
   std::unique_ptr<Slot[]> slots_;
@@ -124,6 +149,7 @@ class JitterBuffer {
   bool have_last_ = false;
   bool paused_ = false;            // the sender went quiet; the next packet re-references
   int consecutive_lost_ = 0;
+  std::uint32_t unconfirmed_lost_ = 0;  // kLost frames not yet counted as lost or trailing
   std::uint16_t last_seq_ = 0;
   std::uint32_t last_ts_ = 0;      // for jitter and frame length
   Nanos last_arrival_{0};

@@ -83,7 +83,6 @@ void MixParty::pull(std::int64_t now_ns, std::span<std::int16_t> frame) noexcept
       const auto gap = static_cast<int>(static_cast<std::int64_t>(f.duration_ts) * decoder_.params().sample_rate /
                                         decoder_.codec().rtp_clock_rate);
       if (gap > 0 && gap < n) n = gap;
-      ++concealed_;
     }
     feed(std::span<const std::int16_t>(decoded_.data(), static_cast<std::size_t>(n)));
   }

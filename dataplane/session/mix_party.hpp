@@ -58,7 +58,15 @@ class MixParty {
     return encoder_.encode(mix, out);
   }
 
-  std::uint64_t concealed() const noexcept { return concealed_; }
+  // Frames concealed for packets that were lost, late or undecodable (not
+  // the gap after a stream ends: see JitterBuffer's counting).
+  std::uint64_t concealed() const noexcept { return jitter_.stats().lost + decode_errors_; }
+  // What concealed() gained since the last call (the worker's counter).
+  std::uint64_t take_concealed() noexcept {
+    const std::uint64_t now = concealed(), fresh = now - concealed_reported_;
+    concealed_reported_ = now;
+    return fresh;
+  }
   std::uint64_t decode_errors() const noexcept { return decode_errors_; }
   std::uint64_t overruns() const noexcept { return overruns_; }
   const media::JitterBufferStats& jitter() const noexcept { return jitter_.stats(); }
@@ -83,7 +91,7 @@ class MixParty {
   std::size_t in_fill_ = 0;
   std::array<std::int16_t, codecs::kMaxFrameSamples> decoded_{};
   std::array<std::int16_t, codecs::kMaxFrameSamples> resampled_{};
-  std::uint64_t concealed_ = 0, decode_errors_ = 0, overruns_ = 0;
+  std::uint64_t concealed_reported_ = 0, decode_errors_ = 0, overruns_ = 0;
 };
 
 }  // namespace sb::dataplane

@@ -44,7 +44,16 @@ void SessionRecording::Channel::push(std::span<const std::int16_t> pcm) noexcept
 }
 
 void SessionRecording::Channel::pop(std::span<std::int16_t> out) noexcept {
+  if (!primed) {
+    // Not cutting yet: wait until a late packet would still be in time.
+    if (size < out.size() + out.size() / 2) {
+      std::fill(out.begin(), out.end(), std::int16_t{0});
+      return;
+    }
+    primed = true;
+  }
   const std::size_t n = std::min(out.size(), size);
+  if (n < out.size()) primed = false;  // ran dry: the sender paused
   for (std::size_t i = 0; i < n; ++i) out[i] = fifo[(head + i) % fifo.size()];
   std::fill(out.begin() + static_cast<long>(n), out.end(), std::int16_t{0});
   head = (head + n) % fifo.size();
@@ -65,6 +74,26 @@ void SessionRecording::on_audio(int leg, std::uint8_t payload_type, std::span<co
   c.push(pcm);
 }
 
+Status SessionRecording::attach_supervisor(int room_rate) {
+  if (room_rate == setup_.sample_rate) {
+    supervisor_.resample.reset();
+  } else if (!supervisor_.resample || supervisor_.resample->in_rate() != room_rate) {
+    auto rs = codecs::Resampler::create(room_rate, setup_.sample_rate, 3);
+    if (!rs) return rs.status();
+    supervisor_.resample.emplace(std::move(*rs));
+  }
+  supervisor_attached_ = true;
+  return {};
+}
+
+void SessionRecording::supervisor_audio(std::span<const std::int16_t> room_frame) noexcept {
+  if (!supervisor_attached_) return;
+  if (!supervisor_.resample) return supervisor_.push(room_frame);
+  std::array<std::int16_t, 640> converted;
+  const int m = supervisor_.resample->process(room_frame, converted);
+  if (m > 0) supervisor_.push(std::span<const std::int16_t>(converted.data(), static_cast<std::size_t>(m)));
+}
+
 void SessionRecording::tick(std::int64_t now_ns) noexcept {
   // A worker that stalled for more than a second does not replay it all at
   // once: the recorder fills the gap with silence from the tick numbers.
@@ -73,22 +102,24 @@ void SessionRecording::tick(std::int64_t now_ns) noexcept {
     tick_ += static_cast<std::uint64_t>(skip);
     next_frame_ns_ += skip * kFrameNs;
   }
-  std::array<std::int16_t, 320> a, b;
+  std::array<std::int16_t, 320> a, b, s;
   std::array<std::int16_t, 640> frame;
+  const auto sum = [](int x, int y) { return static_cast<std::int16_t>(std::clamp(x + y, -32768, 32767)); };
   while (now_ns >= next_frame_ns_) {
     const std::size_t n = frame_samples_;
     legs_[0].pop(std::span(a.data(), n));
     legs_[1].pop(std::span(b.data(), n));
+    // Silence when no supervisor spoke into the call: adding it is harmless.
+    supervisor_.pop(std::span(s.data(), n));
     if (!paused_) {
       if (setup_.channels == 2) {
         for (std::size_t i = 0; i < n; ++i) {
           frame[2 * i] = a[i];
-          frame[2 * i + 1] = b[i];
+          frame[2 * i + 1] = sum(b[i], s[i]);
         }
         tap_.frame(setup_.id, tick_, std::span(frame.data(), 2 * n), 2);
       } else {
-        for (std::size_t i = 0; i < n; ++i)
-          frame[i] = static_cast<std::int16_t>(std::clamp(a[i] + b[i], -32768, 32767));
+        for (std::size_t i = 0; i < n; ++i) frame[i] = sum(a[i] + b[i], s[i]);
         tap_.frame(setup_.id, tick_, std::span(frame.data(), n), 1);
       }
     }

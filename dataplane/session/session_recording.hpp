@@ -7,9 +7,21 @@
 //
 // Timing: frames are cut on the worker's clock, not on packet arrival, so
 // the two channels stay aligned and a silent or lost leg becomes silence.
-// A leg's buffer holds at most four frames; beyond that (a sender running
-// fast, or a burst after a stall) its oldest audio is dropped so the
-// recording never drifts behind the call.
+// A leg's buffer starts cutting once it holds a frame and a half (two
+// 20 ms packets), so a packet up to a frame late is still in time for its
+// frame instead of leaving a hole; it re-primes after running dry (the
+// sender paused). It holds at most four frames; beyond that (a sender
+// running fast, or a burst after a stall) its oldest audio is dropped so
+// the recording never drifts behind the call.
+//
+// Supervision: the legs' audio is tapped from the packets before they are
+// relayed or mixed, so a supervisor joining or leaving (the legs switching
+// between relay and a mix room) changes nothing in the caller's or agent's
+// channel. What the supervisor says is added by the supervising room's
+// tick (supervisor_audio) to the agent's channel (the company's side; the
+// mixed channel of a mono recording) when the worker says so: in barge
+// and whisper, never in listen (docs/dataplane.md, "Recording a supervised
+// call").
 #pragma once
 
 #include <array>
@@ -58,12 +70,22 @@ class SessionRecording {
   // Final frames up to now, then the stop that closes the file.
   void stop(std::int64_t now_ns) noexcept;
 
+  // A supervisor's room at `room_rate` now supervises the recorded call (a
+  // command: allocates a resampler when the rates differ). Errors: the
+  // resampler's.
+  Status attach_supervisor(int room_rate);
+  void detach_supervisor() noexcept { supervisor_attached_ = false; }
+  // Tick of the supervising room: one room frame of what the supervisor
+  // said, to be heard in the agent's channel. Ignored unless attached.
+  void supervisor_audio(std::span<const std::int16_t> room_frame) noexcept;
+
  private:
   struct Channel {
     std::optional<codecs::Decoder> decoder;
     std::optional<codecs::Resampler> resample;
     std::array<std::int16_t, 4 * 320> fifo{};  // four frames at 16 kHz
     std::size_t head = 0, size = 0;
+    bool primed = false;                        // cutting (see the timing note above)
     void push(std::span<const std::int16_t> pcm) noexcept;
     void pop(std::span<std::int16_t> out) noexcept;  // pads with silence
   };
@@ -72,6 +94,8 @@ class SessionRecording {
   RecordingSetup setup_;
   recording::RecorderTap& tap_;
   std::array<Channel, 2> legs_;
+  Channel supervisor_;                 // no decoder: room-rate PCM, resampled if needed
+  bool supervisor_attached_ = false;
   std::int64_t next_frame_ns_;
   std::uint64_t tick_ = 0;
   bool paused_ = false;

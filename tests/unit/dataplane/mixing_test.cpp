@@ -137,6 +137,65 @@ TEST_F(MixingTest, ReorderedAndLostPacketsStillGiveContinuousAudio) {
   EXPECT_GT(codecs::tone_level_dbfs(std::span(x).subspan(first, end - first), 400, 8000), kHeard);
 }
 
+// A clean link: packets every 20 ms, arriving at any phase of the room's
+// tick, PCMU and Opus. Nothing is concealed from the first packet on, nor
+// when the stream ends (the ticks after the last packet are the silence
+// after it, not losses); one packet lost is one frame concealed.
+TEST_F(MixingTest, ACleanSteadyStreamConcealsNothingAndALossConcealsOneFrame) {
+  std::uint64_t expected = 0;
+  for (const int lose : {-1, 40}) {
+    for (const int phase_ms : {0, 1, 7, 13, 19}) {
+      for (const CodecId codec : {CodecId::kPcmu, CodecId::kOpus}) {
+        SCOPED_TRACE(::testing::Message() << "phase " << phase_ms << " ms, codec " << static_cast<int>(codec)
+                                          << ", lost packet " << lose);
+        create_room(8000);
+        Talker speaker(30100, codec, codec == CodecId::kOpus ? 111 : 0, 400), listener(30102, CodecId::kPcmu, 0, 0);
+        add_party(0, speaker);
+        add_party(1, listener);
+        clock_.advance(std::chrono::milliseconds(phase_ms));
+        worker_->poll_once();
+        for (int i = 0; i < 100; ++i) {
+          const auto bytes = speaker.next_packet();
+          if (i != lose) relay(packet(speaker.port, speaker.far_end(), bytes));
+          clock_.advance(std::chrono::milliseconds(20));
+          worker_->poll_once();
+        }
+        for (int i = 0; i < 50; ++i) {  // a second of ticks after the stream ended
+          clock_.advance(std::chrono::milliseconds(20));
+          worker_->poll_once();
+        }
+        listener.collect();
+        if (lose >= 0) ++expected;
+        EXPECT_EQ(counters_.sum(kMixConcealed), expected);
+        EXPECT_GT(listener.level(400), kHeard);
+        expected = counters_.sum(kMixConcealed);
+        Command end;
+        end.kind = Command::kDeleteRoom;
+        end.session = end.mix.room = kRoom;
+        command(end);
+        (void)events();
+      }
+    }
+  }
+}
+
+// The stats pass samples party legs too: their jitter and MOS land in the
+// worker's histograms with the relayed legs'.
+TEST_F(MixingTest, TheStatsPassSamplesPartyLegs) {
+  create_room(8000);
+  Talker a(30100, CodecId::kPcmu, 0, 400), b(30102, CodecId::kPcmu, 0, 700);
+  add_party(0, a);
+  add_party(1, b);
+  for (int i = 0; i < 50; ++i) step({&a, &b});
+  EXPECT_EQ(counters_.sum(kJitterCount), 0u);  // the first pass ran before any packet
+  clock_.advance(std::chrono::seconds(10));
+  for (int i = 0; i < 3; ++i) worker_->poll_once();  // 8 session + 256 party slots: two slices
+  EXPECT_EQ(counters_.sum(kJitterCount), 2u);
+  EXPECT_EQ(counters_.sum(kMosCount), 2u);
+  EXPECT_EQ(counters_.sum(kRtpExpected), 100u);
+  EXPECT_EQ(counters_.sum(kRtpLost), 0u);
+}
+
 TEST_F(MixingTest, SupervisorListenWhisperBargeThenTheCallRelaysAgain) {
   Talker caller(30000, CodecId::kPcmu, 0, 400), agent(30010, CodecId::kPcmu, 0, 700),
       sup(30100, CodecId::kPcmu, 0, 1300);
