@@ -178,7 +178,8 @@ void B2bua::on_response(TransactionId id, const SipMessage& resp) {
   const auto it = by_txn_.find(id);
   if (it == by_txn_.end()) return;
   Session* s = session_by_token(it->second);
-  if (s && s->caller && s->caller->outbound && s->caller->invite_txn == id) return on_outbound_response(resp, *s);
+  if (s)
+    if (Leg* dialled = dialling_leg(*s, id)) return on_outbound_response(resp, *s, *dialled);
   if (!s || !s->agent || s->agent->invite_txn != id) return;  // BYE / CANCEL answers: nothing to do
   on_agent_response(id, resp, *s);
 }
@@ -269,7 +270,7 @@ void B2bua::on_call_ended(CallId call, const std::string& reason, const std::str
       respond(leg.invite_txn, 480, "Temporarily Unavailable");
       end_leg(leg);
     } else if (leg.state == Leg::State::kOutgoing) {
-      cancel_outbound(*s, "call-ended", false);
+      cancel_outbound(*s, leg, "call-ended", false);
     } else if (leg.state == Leg::State::kWaitAck || leg.state == Leg::State::kUp) {
       send_bye(*s, leg);
     }
@@ -285,14 +286,11 @@ void B2bua::on_transport_error(TransactionId id, const Status&) {
   const auto it = by_txn_.find(id);
   if (it == by_txn_.end()) return;
   Session* s = session_by_token(it->second);
-  if (s && s->caller && s->caller->outbound && s->caller->invite_txn == id) {
+  if (Leg* dialled = s ? dialling_leg(*s, id) : nullptr) {
     // The trunk never answered our INVITE (timer B) or cannot be reached.
-    const bool outgoing = s->caller->state == Leg::State::kOutgoing;
-    end_leg(*s->caller);
-    if (outgoing && !s->call_ended) {
-      s->call_ended = true;
-      outbound_failed(s->call, "unreachable");
-    }
+    const bool outgoing = dialled->state == Leg::State::kOutgoing;
+    end_leg(*dialled);
+    if (outgoing && !s->call_ended) dial_failed(*s, *dialled, "unreachable");
     return maybe_erase(s->token);
   }
   if (!s || !s->agent || s->agent->invite_txn != id) return;

@@ -197,6 +197,11 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
   if (!to_hdr->tag.empty()) {
     if (!s) return respond(id, 481, "Call/Transaction Does Not Exist");
     const bool agent_leg = s->agent && s->agent->call_id == *cid;
+    // A dialog the session no longer holds: a transferred agent's leg
+    // replaced by the number it was transferred to. Its crossing BYE asks
+    // for what is done already.
+    if (!agent_leg && !(s->caller && s->caller->call_id == *cid))
+      return method == "BYE" ? respond(id, 200, "OK") : respond(id, 481, "Call/Transaction Does Not Exist");
     return on_in_dialog(id, req, *s, agent_leg);
   }
   if (method == "INVITE") return on_new_invite(id, req);
@@ -565,11 +570,12 @@ void B2bua::on_tick(Nanos now) {
         }
       }
     }
-    if (s->agent && s->agent->state == Leg::State::kOutgoing && s->agent->ring_deadline.count() > 0 &&
-        now >= s->agent->ring_deadline)
+    if (s->agent && !s->agent->outbound && s->agent->state == Leg::State::kOutgoing &&
+        s->agent->ring_deadline.count() > 0 && now >= s->agent->ring_deadline)
       cancel_agent(*s, "ring-timeout", true);
-    if (s->caller && s->caller->outbound && s->caller->state == Leg::State::kOutgoing && now >= s->caller->ring_deadline)
-      cancel_outbound(*s, "no-answer", true);
+    for (Leg* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
+      if (leg && leg->outbound && leg->state == Leg::State::kOutgoing && now >= leg->ring_deadline)
+        cancel_outbound(*s, *leg, "no-answer", true);
     maybe_erase(token);
   }
   registrar_.expire();

@@ -182,10 +182,15 @@ class B2bua final : public TransactionUser {
   void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void on_info(TransactionId id, const SipMessage& req, Session& s);
-  void on_outbound_response(const SipMessage& resp, Session& s);
+  void on_outbound_response(const SipMessage& resp, Session& s, Leg& leg);
+  // The session's leg whose INVITE `invite` is, when we dialled it through
+  // the outbound trunk (a callback's caller slot or a transfer's agent slot).
+  Leg* dialling_leg(Session& s, TransactionId invite);
+  // outbound_failed for `leg`; a callback's failure also ends the session's call.
+  void dial_failed(Session& s, const Leg& leg, const std::string& why);
   // Resends the INVITE with Digest credentials; false when it cannot.
   bool answer_challenge(Session& s, Leg& leg, const SipMessage& resp);
-  void cancel_outbound(Session& s, const std::string& why, bool tell_calls);
+  void cancel_outbound(Session& s, Leg& leg, const std::string& why, bool tell_calls);
   // CallPort::outbound_failed, counted.
   void outbound_failed(CallId call, const std::string& why);
   // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.

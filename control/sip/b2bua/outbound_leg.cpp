@@ -1,12 +1,17 @@
-// Calls the B2BUA places (callbacks) through the [sip.outbound] trunk: an
-// INVITE with our offer in the call's codec to <number>@trunk, Digest
-// answered once when the trunk challenges (401/407) and credentials are
-// set; 2xx -> ACK and CallPort::outbound_answered with the answer's media;
-// failure, no answer before ring_timeout, or an unreachable trunk ->
-// CallPort::outbound_failed. The leg is the session's caller leg (leg 0 of
-// the media session faces the dialled party), so BYE either way, CANCEL
-// when call control ends the call while it rings, and re-INVITEs work as
-// for an inbound caller.
+// Calls the B2BUA places through the [sip.outbound] trunk: an INVITE with
+// our offer in the call's codec to <number>@trunk, Digest answered once
+// when the trunk challenges (401/407) and credentials are set; 2xx -> ACK
+// and CallPort::outbound_answered with the answer's media; failure, no
+// answer before ring_timeout, or an unreachable trunk ->
+// CallPort::outbound_failed. BYE either way, CANCEL when call control ends
+// the call while it rings, and re-INVITEs work as for any leg.
+//
+// Two uses. A callback: the call has no SIP legs left (its caller was let
+// go), so the dialled party gets a new session as its caller leg (leg 0
+// of the media session faces it). A blind transfer to a number of a call
+// whose caller is on SIP: the caller's leg stays and the dialled party
+// takes the agent's place in the same session (its media is leg 1); if
+// that dial fails the call lives on (call control re-queues the caller).
 
 #include "control/sip/b2bua/b2bua.hpp"
 #include "control/sip/b2bua/digest.hpp"
@@ -17,23 +22,38 @@ namespace sb::sip::b2bua {
 
 void B2bua::place_outbound(const calls::OutboundCall& oc) {
   if (!options_.outbound) return outbound_failed(oc.call, "no outbound SIP trunk configured");
-  if (sessions_.size() >= options_.max_dialogs) return outbound_failed(oc.call, "sip-dialog-limit");
   // A callback's caller was let go (on_call_ended "callback_waiting"),
-  // which detached its session; one still attached means call control
-  // dials a call that has live legs here.
-  if (session_by_call(oc.call)) return outbound_failed(oc.call, "the call already has a SIP leg");
+  // which detached its session, so a session still attached is a call
+  // with a live caller leg here: a transfer out, which needs the caller's
+  // leg up and the agent's gone (released or ended).
+  Session* existing = session_by_call(oc.call);
+  if (existing) {
+    const bool caller_up = existing->caller && existing->caller->state == Leg::State::kUp;
+    const bool agent_gone =
+        !existing->agent || existing->agent->released || existing->agent->state == Leg::State::kDone;
+    if (existing->call_ended || !caller_up || !agent_gone)
+      return outbound_failed(oc.call, "the call already has a SIP leg");
+  } else if (sessions_.size() >= options_.max_dialogs) {
+    return outbound_failed(oc.call, "sip-dialog-limit");
+  }
   const OutboundTrunk& trunk = *options_.outbound;
   const std::string number = sanitize_user(oc.number);
   // The trunk's presented identity, else the call's, else its account.
   const std::string presented =
       sanitize_user(!trunk.caller_id.empty() ? trunk.caller_id : !oc.caller_id.empty() ? oc.caller_id : trunk.user);
-  auto fresh = std::make_unique<Session>();
-  Session& s = *fresh;
-  s.token = next_token_++;
-  s.call = oc.call;
-  by_call_[oc.call] = s.token;
-  sessions_.emplace(s.token, std::move(fresh));
-  Leg& leg = s.caller.emplace();
+  if (!existing) {
+    auto fresh = std::make_unique<Session>();
+    existing = fresh.get();
+    fresh->token = next_token_++;
+    fresh->call = oc.call;
+    by_call_[oc.call] = fresh->token;
+    sessions_.emplace(fresh->token, std::move(fresh));
+  }
+  Session& s = *existing;
+  // For a transfer this replaces the released agent's leg; requests still
+  // arriving in that dialog (a crossing BYE) are answered by the dialog
+  // match in on_request, which no longer finds it.
+  Leg& leg = s.caller ? s.agent.emplace() : s.caller.emplace();
   leg.outbound = true;
   leg.state = Leg::State::kOutgoing;
   leg.call_id = layer_.new_tag() + layer_.new_tag() + "@" + options_.sip_host;
@@ -94,26 +114,21 @@ bool B2bua::answer_challenge(Session& s, Leg& leg, const SipMessage& resp) {
   return send_invite(s, leg, {}, {{proxy ? "Proxy-Authorization" : "Authorization", value}});
 }
 
-void B2bua::on_outbound_response(const SipMessage& resp, Session& s) {
-  Leg& leg = *s.caller;
+void B2bua::on_outbound_response(const SipMessage& resp, Session& s, Leg& leg) {
   const int code = resp.status_code();
   if (code < 200) return;  // ringing: call control times the dial
   if (code >= 300) {
     const bool we_cancelled = leg.state == Leg::State::kCancelling;
     if ((code == 401 || code == 407) && !we_cancelled && answer_challenge(s, leg, resp)) return;
     end_leg(leg);
-    if (!we_cancelled && !s.call_ended) {
-      s.call_ended = true;
-      outbound_failed(s.call, std::to_string(code) + " " + std::string(resp.reason()));
-    }
+    if (!we_cancelled && !s.call_ended) dial_failed(s, leg, std::to_string(code) + " " + std::string(resp.reason()));
     return maybe_erase(s.token);
   }
   dataplane::Endpoint ep;
   switch (confirm_2xx(s, leg, resp, ep)) {
     case TwoXx::kDone: return;
     case TwoXx::kBadAnswer:
-      s.call_ended = true;
-      outbound_failed(s.call, "bad-sdp-answer");
+      dial_failed(s, leg, "bad-sdp-answer");
       return maybe_erase(s.token);
     case TwoXx::kAnswered:
       counters_.outbound_answered.fetch_add(1, std::memory_order_relaxed);
@@ -122,16 +137,25 @@ void B2bua::on_outbound_response(const SipMessage& resp, Session& s) {
   }
 }
 
-void B2bua::cancel_outbound(Session& s, const std::string& why, bool tell_calls) {
-  Leg& leg = *s.caller;
+void B2bua::cancel_outbound(Session& s, Leg& leg, const std::string& why, bool tell_calls) {
   if (leg.state != Leg::State::kOutgoing) return;
   leg.state = Leg::State::kCancelling;
   if (const Transaction* t = layer_.find(leg.invite_txn))
     if (auto cancel = make_cancel(t->request().message())) (void)layer_.send_request(*cancel, leg.peer);
-  if (tell_calls && !s.call_ended) {
-    s.call_ended = true;
-    outbound_failed(s.call, why);
-  }
+  if (tell_calls && !s.call_ended) dial_failed(s, leg, why);
+}
+
+void B2bua::dial_failed(Session& s, const Leg& leg, const std::string& why) {
+  // A callback's dialled party is the whole call; a transfer's is not:
+  // the caller's leg stays up for call control to re-queue.
+  if (s.caller && &leg == &*s.caller) s.call_ended = true;
+  outbound_failed(s.call, why);
+}
+
+B2bua::Leg* B2bua::dialling_leg(Session& s, TransactionId invite) {
+  for (Leg* leg : {s.caller ? &*s.caller : nullptr, s.agent ? &*s.agent : nullptr})
+    if (leg && leg->outbound && leg->invite_txn == invite) return leg;
+  return nullptr;
 }
 
 }  // namespace sb::sip::b2bua

@@ -52,7 +52,7 @@ struct B2bua::Leg {
   // Agent leg: released from the call (transfer); its BYE no longer ends
   // the call.
   bool released = false;
-  bool outbound = false;                // caller leg of a call we placed (UAC)
+  bool outbound = false;                // dialled through the outbound trunk (callback or transfer out)
   int auth_attempts = 0;                // outbound: Digest answers sent
 };
 

@@ -1,7 +1,9 @@
 // Calls the B2BUA places through the outbound trunk (callbacks): INVITE
 // with our offer, Digest answered on 407, 2xx -> ACK and outbound_answered,
 // failures reported, CANCEL when call control ends a ringing call, BYE;
-// a callback's caller let go and the same call dialled later.
+// a callback's caller let go and the same call dialled later. And a blind
+// transfer to a number of a call whose caller is on SIP: the dialled party
+// takes the released agent's place while the caller's leg stays.
 #include "control/sip/b2bua/digest.hpp"
 #include "tests/unit/sip/b2bua/b2bua_fixture.hpp"
 
@@ -203,6 +205,94 @@ TEST_F(OutboundTest, CallerLetGoBeforeTheAnswerGets480) {
   place(63);
   EXPECT_FALSE(wire_.last("INVITE sip:+15550199@").empty());
   EXPECT_TRUE(calls_.outbound_failures.empty());
+}
+
+// Call 91: an inbound SIP caller talking to agent 1001's phone, whom call
+// control has released for a transfer to a number.
+class TransferOutTest : public OutboundTest {
+ protected:
+  AgentDialog released_agent() {
+    register_agent("1001", 5090);
+    caller_tag_ = answered_call("x1", 91);
+    in(request("ACK", "sip:caller@127.0.0.1:5070", "x1", 1, caller_tag_, "z9hG4bK-x1ack"));
+    AgentDialog d = agent_answers(91, "1001", 5090);
+    b2bua_->on_agent_released(91, "1001");
+    EXPECT_FALSE(wire_.last("BYE sip:1001@127.0.0.1:5090").empty());
+    return d;
+  }
+  void dial_out() {
+    b2bua_->place_outbound({91, "+15550123", "+15550001", {0x7f000001, 30010}, codecs::CodecId::kPcmu, 0, 101});
+  }
+  std::string caller_tag_;
+};
+
+TEST_F(TransferOutTest, TheDialledPartyTakesTheAgentsPlace) {
+  const AgentDialog agent = released_agent();
+  dial_out();
+  const std::string invite = wire_.last("INVITE sip:+15550123@127.0.0.1:5080");
+  ASSERT_FALSE(invite.empty()) << "no INVITE to the trunk";
+  EXPECT_NE(invite.find("m=audio 30010 RTP/AVP 0 101"), std::string::npos) << invite;  // leg 1's port
+  EXPECT_TRUE(calls_.outbound_failures.empty());
+  // The released phone's BYE crossing ours is answered and ends nothing.
+  from_agent(agent, "BYE", 2);
+  EXPECT_EQ(wire_.last("SIP/2.0").rfind("SIP/2.0 200 OK", 0), 0u) << wire_.last("SIP/2.0");
+  EXPECT_TRUE(calls_.hangups.empty());
+
+  trunk_says(invite, 200, "OK", "", answer_);
+  EXPECT_FALSE(wire_.last("ACK sip:+15550199@127.0.0.1:5080").empty());
+  ASSERT_EQ(calls_.outbound_answers.size(), 1u);
+  EXPECT_EQ(calls_.outbound_answers[0], std::make_pair(CallId{91}, dataplane::Endpoint{0x7f000001, 42000}));
+  EXPECT_TRUE(wire_.last("BYE sip:caller@").empty());  // the caller stayed throughout
+  // The dialled party hangs up: the call ends, from its side.
+  auto sent = OwnedMessage::parse(invite);
+  const std::string bye = "BYE sip:switchboard@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-tb\r\n"
+                          "From: <sip:+15550123@127.0.0.1>;tag=trunktag\r\nTo: " +
+                          std::string(sent->message().find(HeaderId::kFrom)->value) +
+                          "\r\nCall-ID: " + std::string(*call_id(sent->message())) +
+                          "\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+  b2bua_->on_message(*OwnedMessage::parse(bye), Peer{"127.0.0.1", 5080, "UDP", false});
+  ASSERT_EQ(calls_.hangups.size(), 1u);
+  EXPECT_EQ(calls_.hangups[0], std::make_pair(CallId{91}, std::string("agent")));
+  b2bua_->on_call_ended(91, "completed", "agent");
+  EXPECT_FALSE(wire_.last("BYE sip:caller@127.0.0.1:5070").empty());
+  EXPECT_EQ(b2bua_->sessions(), 0u);
+}
+
+TEST_F(TransferOutTest, AFailedDialLeavesTheCallerUp) {
+  released_agent();
+  dial_out();
+  const std::string invite = wire_.last("INVITE sip:+15550123@127.0.0.1:5080");
+  ASSERT_FALSE(invite.empty());
+  trunk_says(invite, 486, "Busy Here");
+  ASSERT_EQ(calls_.outbound_failures.size(), 1u);
+  EXPECT_EQ(calls_.outbound_failures[0].first, 91u);
+  EXPECT_EQ(calls_.outbound_failures[0].second.rfind("486", 0), 0u) << calls_.outbound_failures[0].second;
+  EXPECT_TRUE(wire_.last("BYE sip:caller@").empty());
+  EXPECT_EQ(b2bua_->sessions(), 1u);
+  // The caller is still ours: call control re-queued it, and a second
+  // dial, not answered in time, is cancelled and reported.
+  dial_out();
+  ASSERT_FALSE(wire_.last("INVITE sip:+15550123@127.0.0.1:5080").empty());
+  clock_.advance(std::chrono::seconds(31));
+  b2bua_->on_tick(clock_.now());
+  EXPECT_FALSE(wire_.last("CANCEL sip:+15550123@127.0.0.1:5080").empty());
+  ASSERT_EQ(calls_.outbound_failures.size(), 2u);
+  EXPECT_EQ(calls_.outbound_failures[1].second, "no-answer");
+  // The caller hangs up: that ends the call.
+  in(request("BYE", "sip:switchboard@127.0.0.1", "x1", 2, caller_tag_, "z9hG4bK-x1bye"));
+  ASSERT_EQ(calls_.hangups.size(), 1u);
+  EXPECT_EQ(calls_.hangups[0], std::make_pair(CallId{91}, std::string("caller")));
+}
+
+TEST_F(TransferOutTest, RefusedWhileTheAgentIsStillOnTheCall) {
+  register_agent("1001", 5090);
+  caller_tag_ = answered_call("x2", 92);
+  in(request("ACK", "sip:caller@127.0.0.1:5070", "x2", 1, caller_tag_, "z9hG4bK-x2ack"));
+  agent_answers(92, "1001", 5090);
+  b2bua_->place_outbound({92, "+15550123", "", {0x7f000001, 30010}, codecs::CodecId::kPcmu, 0, 101});
+  ASSERT_EQ(calls_.outbound_failures.size(), 1u);
+  EXPECT_EQ(calls_.outbound_failures[0].second, "the call already has a SIP leg");
+  EXPECT_TRUE(wire_.last("INVITE sip:+15550123@").empty());
 }
 
 TEST_F(B2buaTest, NoOutboundTrunkFailsAtOnce) {
