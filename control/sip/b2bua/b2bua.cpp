@@ -175,6 +175,7 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
       if (!leg || leg->call_id != *cid || !leg->two_xx) continue;
       leg->two_xx->on_ack();
       leg->two_xx.reset();
+      if (leg->offer_in_2xx) return on_reoffer_ack(*s, *leg, req);
       if (leg->state != Leg::State::kWaitAck) continue;
       leg->state = Leg::State::kUp;
       if (leg == &*s->caller && leg->our_offer) return on_ack_answer(*s, *leg, req);
@@ -200,7 +201,7 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
     return on_in_dialog(id, req, *s, agent_leg);
   }
   if (method == "INVITE") return on_new_invite(id, req);
-  if (method == "BYE" || method == "INFO") return respond(id, 481, "Call/Transaction Does Not Exist");
+  if (method == "BYE" || method == "INFO" || method == "UPDATE") return respond(id, 481, "Call/Transaction Does Not Exist");
   // REFER outside a dialog (there is no call to transfer) and everything
   // else: say so rather than accept and ignore.
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
@@ -393,17 +394,9 @@ std::string B2bua::late_offer_codec() const {
 }
 
 void B2bua::on_ack_answer(Session& s, Leg& leg, const SipMessage& ack) {
-  std::optional<sdp::NegotiatedMedia> media;
-  std::string why = "no SDP answer in the ACK";
-  if (!ack.body().empty()) {
-    auto answer = sdp::parse(ack.body());
-    if (!answer) why = "unreadable SDP answer in the ACK: " + answer.status().message();
-    else if (auto m = sdp::process_answer(*leg.our_offer, *answer); !m) why = "SDP answer refused: " + m.status().message();
-    else media = *m;
-  }
-  const dataplane::Endpoint ep = media ? media_endpoint(*media) : dataplane::Endpoint{};
-  if (media && !ep.valid()) why = "SDP answer without an IPv4 media address";
-  if (!media || !ep.valid()) {
+  std::string why;
+  const std::optional<sdp::NegotiatedMedia> media = answer_in_ack(*leg.our_offer, ack, why);
+  if (!media) {
     // RFC 3261 §13.2.2.4 leaves a UAS no way to refuse an answer but to
     // end the session.
     spdlog::info("sip: call {}: {}: BYE", s.call, why);
@@ -416,7 +409,7 @@ void B2bua::on_ack_answer(Session& s, Leg& leg, const SipMessage& ack) {
   }
   leg.media = *media;
   leg.codecs = {media->codec};
-  if (s.call && !s.call_ended) calls_.update_media(s.call, 0, ep, media->remote_hold);
+  if (s.call && !s.call_ended) calls_.update_media(s.call, 0, media_endpoint(*media), media->remote_hold);
 }
 
 void B2bua::on_cancel(TransactionId invite, const SipMessage&) {
@@ -464,27 +457,10 @@ void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bo
     return;  // the other leg is torn down when call control reports the end
   }
   if (method == "INVITE") return on_reinvite(id, req, s, *leg, agent_leg);
+  if (method == "UPDATE") return on_update(id, req, s, *leg, agent_leg);
   if (method == "INFO") return on_info(id, req, s);
   if (method == "REFER") return on_refer(id, req, s, *leg, agent_leg);
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
-}
-
-void B2bua::on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg) {
-  if (leg.reinvite_pending || leg.state == Leg::State::kWaitAck || leg.two_xx)
-    return respond(id, 491, "Request Pending");
-  if (req.body().empty() || !leg.sdp_origin)
-    return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"an SDP offer is required\""}});
-  auto offer = sdp::parse(req.body());
-  if (!offer) return respond(id, 400, "Bad Request", {{"Warning", "399 - \"SDP: unreadable\""}});
-  auto a = sdp::answer_offer(*offer, caps(leg.local_port, {leg.media.codec}), *leg.sdp_origin);
-  if (!a) return respond(id, 488, "Not Acceptable Here");
-  if (auto c = contacts(req); c && !c->empty() && !c->front().star)
-    leg.remote_target = std::string(c->front().address.uri.text);
-  const bool hold = a->media.remote_hold;
-  dataplane::Endpoint ep = media_endpoint(a->media);
-  leg.media = a->media;
-  if (s.call && !s.call_ended) calls_.update_media(s.call, agent_leg ? 1 : 0, ep, hold);
-  respond_2xx(id, req, leg, sdp::serialize(a->answer));
 }
 
 void B2bua::on_info(TransactionId id, const SipMessage& req, Session& s) {

@@ -10,7 +10,8 @@
 // is checked (ACL, Digest when the trunk has credentials, SDP), call
 // control starts the call (the media session gives our caller-side port),
 // and the 200 carries our SDP answer; the 2xx is retransmitted until ACK.
-// CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
+// CANCEL, BYE, re-INVITE (media change, hold; without SDP our offer goes
+// in the 2xx, reoffer.cpp), UPDATE, INFO (DTMF), OPTIONS are
 // served in or out of the dialog as RFC 3261 says; REGISTER goes to the
 // registrar. An INVITE without SDP (late offer) gets our offer in the 200
 // (one G.711 codec, so the media session can start before the answer)
@@ -113,9 +114,9 @@ struct B2buaOptions {
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
 // is an independent count, no ordering with other data is implied.
 struct B2buaCounters {
-  static constexpr const char* kMethods[] = {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS",
-                                             "INFO", "REFER", "other"};
-  static constexpr std::size_t kMethodCount = 9;
+  static constexpr const char* kMethods[] = {"INVITE", "ACK",  "BYE",   "CANCEL", "REGISTER", "OPTIONS",
+                                             "INFO",   "REFER", "UPDATE", "other"};
+  static constexpr std::size_t kMethodCount = 10;
   std::atomic<std::uint64_t> requests[kMethodCount] = {};
   std::atomic<std::uint64_t> responses[6] = {};   // 1xx .. 6xx sent
   std::atomic<std::uint64_t> auth_failures{0};
@@ -128,6 +129,10 @@ struct B2buaCounters {
   // Calls we place (callbacks): INVITEs sent; answered; not placed, refused,
   // not answered or unreachable (each reported as outbound_failed).
   std::atomic<std::uint64_t> outbound_placed{0}, outbound_answered{0}, outbound_failed{0};
+  // Sessions kept up or ended by what peers send: a re-INVITE without SDP
+  // whose ACK answered our offer; one whose ACK had no usable answer (the
+  // previous media stays).
+  std::atomic<std::uint64_t> offerless_reinvites_answered{0}, offerless_reinvites_bad_answer{0};
 };
 
 class B2bua final : public TransactionUser {
@@ -180,7 +185,23 @@ class B2bua final : public TransactionUser {
  private:
   void on_new_invite(TransactionId id, const SipMessage& req);
   void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
+  // In-dialog offer/answer (reoffer.cpp): re-INVITE with or without an
+  // offer, UPDATE, and the ACK answering the offer in our 2xx.
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  void on_update(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  // Answers the offer in `req` and hands its media to call control; the
+  // answer's SDP, or nullopt once an error response was sent.
+  std::optional<std::string> answer_reoffer(TransactionId id, const SipMessage& req, Session& s, Leg& leg,
+                                            bool agent_leg);
+  void on_reoffer_ack(Session& s, Leg& leg, const SipMessage& ack);
+  // The media agreed by the answer in `ack` to `offer`; nullopt with `why`
+  // when it is missing, unreadable, refused or has no IPv4 address.
+  std::optional<sdp::NegotiatedMedia> answer_in_ack(const sdp::SessionDescription& offer, const SipMessage& ack,
+                                                     std::string& why) const;
+  // What a leg offers once its media runs: the codec (under the payload
+  // type) and telephone-event number already in use, so an answer cannot
+  // move the call to something the media session does not run.
+  sdp::LocalCapabilities current_caps(const Leg& leg) const;
   void on_info(TransactionId id, const SipMessage& req, Session& s);
   void on_outbound_response(const SipMessage& resp, Session& s);
   // Resends the INVITE with Digest credentials; false when it cannot.

@@ -16,7 +16,7 @@ namespace sb::sip::b2bua {
 inline constexpr std::string_view kCallbackWaiting = "callback_waiting";
 
 // What we serve, in Allow headers.
-inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER";
+inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER, UPDATE";
 
 struct B2bua::Leg {
   enum class State : std::uint8_t {
@@ -43,6 +43,9 @@ struct B2bua::Leg {
   std::unique_ptr<sdp::LocalOrigin> sdp_origin;
   std::optional<sdp::SessionDescription> our_offer;    // agent leg: our INVITE's SDP
   std::optional<sdp::SessionDescription> remote_offer; // caller leg: the INVITE's SDP
+  // The offer in the 2xx we are sending to a re-INVITE without SDP; the
+  // ACK brings the answer (reoffer.cpp).
+  std::optional<sdp::SessionDescription> offer_in_2xx;
   sdp::NegotiatedMedia media;
   std::vector<std::string> codecs;      // what we offer/accept on this leg
   std::uint16_t local_port = 0;

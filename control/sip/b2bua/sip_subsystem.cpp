@@ -207,7 +207,8 @@ class SipCollector final : public metrics::Collector {
   std::vector<const metrics::MetricSpec*> describe() const override {
     using namespace metrics::catalogue;
     return {&sip_requests, &sip_responses,       &sip_auth_failures, &sip_acl_rejections, &sip_registrations,
-            &sip_dialogs,  &sip_transport_drops, &sip_transfers,     &sip_outbound_calls, &sip_outbound_outcomes};
+            &sip_dialogs,  &sip_transport_drops, &sip_transfers,     &sip_outbound_calls, &sip_outbound_outcomes,
+            &sip_session_events};
   }
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
@@ -231,6 +232,9 @@ class SipCollector final : public metrics::Collector {
     auto& outcomes = family(sip_outbound_outcomes);
     outcomes.samples.push_back({{"answered"}, v(c.outbound_answered)});
     outcomes.samples.push_back({{"failed"}, v(c.outbound_failed)});
+    auto& sessions = family(sip_session_events);
+    sessions.samples.push_back({{"offerless_reinvite_answered"}, v(c.offerless_reinvites_answered)});
+    sessions.samples.push_back({{"offerless_reinvite_bad_answer"}, v(c.offerless_reinvites_bad_answer)});
     auto& drops = family(sip_transport_drops);
     if (impl_->transport) {
       const auto snap = impl_->transport->counters();
