@@ -197,7 +197,7 @@ inline constexpr MetricSpec sip_outbound_outcomes{"switchboard_sip_outbound_outc
                                                   "Outbound calls by outcome: answered, failed.", kSip};
 inline constexpr MetricSpec sip_session_events{
     "switchboard_sip_session_events_total", kCounter, "event", "",
-    "Session refreshes and their failures: re-INVITEs without SDP answered or not in the ACK.", kSip};
+    "Session refreshes and their failures: re-INVITEs without SDP, session timers (RFC 4028).", kSip};
 
 inline constexpr std::array kAll = {
     &process_cpu_seconds, &process_resident_memory, &process_virtual_memory, &process_open_fds, &process_max_fds,

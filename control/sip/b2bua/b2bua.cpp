@@ -143,12 +143,14 @@ void B2bua::respond(TransactionId id, int code, std::string_view reason,
   layer_.respond(id, code, reason, o).ignore_error();
 }
 
-void B2bua::respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp) {
+void B2bua::respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp,
+                        const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   ResponseOptions o;
   o.to_tag = leg.local_tag;
   o.copy_record_route = true;
   const std::string ct = contact(leg.origin);
-  o.headers = {{"Contact", ct}, {"Allow", kAllow}, {"Server", options_.user_agent}};
+  o.headers = {{"Contact", ct}, {"Allow", kAllow}, {"Supported", kSupported}, {"Server", options_.user_agent}};
+  for (const auto& [name, value] : extra_headers) o.headers.emplace_back(name, value);
   o.content_type = "application/sdp";
   o.body = sdp;
   auto bytes = make_response(req, 200, "OK", o);
@@ -193,7 +195,7 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
   if (method == "OPTIONS") {
     return respond(id, 200, "OK",
                    {{"Allow", std::string(kAllow)}, {"Accept", "application/sdp, application/dtmf-relay, application/dtmf"},
-                    {"Supported", ""}});
+                    {"Supported", std::string(kSupported)}});
   }
   if (!to_hdr->tag.empty()) {
     if (!s) return respond(id, 481, "Call/Transaction Does Not Exist");
@@ -231,9 +233,12 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
     auto req_list = token_list(req, HeaderId::kRequire);
     std::string unsupported;
     if (req_list)
-      for (auto tok : *req_list) unsupported += (unsupported.empty() ? "" : ", ") + std::string(tok);
+      for (auto tok : *req_list)
+        if (!sdp::iequals(tok, kSupported)) unsupported += (unsupported.empty() ? "" : ", ") + std::string(tok);
     if (!unsupported.empty()) return respond(id, 420, "Bad Extension", {{"Unsupported", unsupported}});
   }
+  TimerDecision timer;
+  if (!negotiate_request_timer(id, req, Leg{}, true, timer)) return;
   if (sessions_.size() >= options_.max_dialogs)
     return respond(id, 503, "Service Unavailable", {{"Retry-After", "5"}});
   std::optional<sdp::SessionDescription> offer;
@@ -284,6 +289,7 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
     for (const auto& r : *rr) leg.route_set.push_back("<" + std::string(r.uri.text) + ">");
   leg.remote_cseq = cs->number;
   leg.invite_txn = id;
+  leg.pending_timer = timer;
   leg.origin = source;
   leg.peer = dialog_destination(leg.route_set, leg.remote_target, source);
   calls::InboundCall in;
@@ -383,7 +389,8 @@ void B2bua::on_call_started(std::uint64_t token, Result<Started> started) {
     calls_.hangup(s->call, "caller");
     return maybe_erase(token);
   }
-  respond_2xx(leg.invite_txn, t->request().message(), leg, body);
+  respond_2xx(leg.invite_txn, t->request().message(), leg, body, timer_headers(leg.pending_timer));
+  start_timer(leg, leg.pending_timer.interval, leg.pending_timer.uas_refreshes);
   leg.state = Leg::State::kWaitAck;
 }
 
@@ -513,6 +520,7 @@ std::optional<Nanos> B2bua::next_deadline() const {
       if (leg->two_xx)
         if (auto t = leg->two_xx->next_deadline()) take(*t);
       if (leg->state == Leg::State::kOutgoing && leg->ring_deadline.count() > 0) take(leg->ring_deadline);
+      if (auto t = timer_deadline(*leg)) take(*t);
     }
   }
   // Registrations expire on their own; look once a second.
@@ -546,6 +554,8 @@ void B2bua::on_tick(Nanos now) {
       cancel_agent(*s, "ring-timeout", true);
     if (s->caller && s->caller->outbound && s->caller->state == Leg::State::kOutgoing && now >= s->caller->ring_deadline)
       cancel_outbound(*s, "no-answer", true);
+    for (Leg* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
+      if (leg) tick_timer(*s, *leg, now);
     maybe_erase(token);
   }
   registrar_.expire();

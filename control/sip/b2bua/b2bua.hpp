@@ -45,6 +45,7 @@
 
 #include "control/calls/call_control.hpp"
 #include "control/sip/b2bua/registrar.hpp"
+#include "control/sip/b2bua/session_timer.hpp"
 #include "control/sip/sdp/offer_answer.hpp"
 #include "control/sip/transaction_layer.hpp"
 
@@ -109,6 +110,7 @@ struct B2buaOptions {
   RegistrarOptions registrar;
   TransactionLayerConfig transactions;
   std::optional<OutboundTrunk> outbound;     // none: callbacks cannot be placed
+  SessionTimerPolicy session_timer;          // RFC 4028 on inbound calls
 };
 
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
@@ -133,6 +135,11 @@ struct B2buaCounters {
   // whose ACK answered our offer; one whose ACK had no usable answer (the
   // previous media stays).
   std::atomic<std::uint64_t> offerless_reinvites_answered{0}, offerless_reinvites_bad_answer{0};
+  // Session timers (RFC 4028): refreshes by the peer and by us; our
+  // refreshes refused or unanswered; sessions ended because nobody
+  // refreshed them; requests refused 422 (interval below min_se).
+  std::atomic<std::uint64_t> session_refreshes_by_peer{0}, session_refreshes_by_us{0};
+  std::atomic<std::uint64_t> session_refresh_failures{0}, sessions_expired{0}, session_intervals_too_small{0};
 };
 
 class B2bua final : public TransactionUser {
@@ -198,6 +205,22 @@ class B2bua final : public TransactionUser {
   // when it is missing, unreadable, refused or has no IPv4 address.
   std::optional<sdp::NegotiatedMedia> answer_in_ack(const sdp::SessionDescription& offer, const SipMessage& ack,
                                                      std::string& why) const;
+  // RFC 4028 (session_timer.cpp). The request's timer negotiated into
+  // `out`; false once 400 or 422 was sent.
+  bool negotiate_request_timer(TransactionId id, const SipMessage& req, const Leg& leg, bool initial,
+                               TimerDecision& out);
+  void start_timer(Leg& leg, std::uint32_t interval, bool we_refresh);
+  // After our 2xx to the peer's re-INVITE or UPDATE: its refresh.
+  void restart_timer_for_peer(Leg& leg, const TimerDecision& timer);
+  static Nanos timer_bye_at(const Leg& leg);
+  static std::optional<Nanos> timer_deadline(const Leg& leg);
+  void tick_timer(Session& s, Leg& leg, Nanos now);
+  void send_refresh(Session& s, Leg& leg);
+  void on_refresh_response(const SipMessage& resp, Session& s, Leg& leg);
+  void on_refresh_failed(Session& s, Leg& leg);
+  // The leg whose session refresh is transaction `id`, if any.
+  static Leg* refreshing_leg(Session& s, TransactionId id);
+  void end_for_timer(Session& s, Leg& leg, const char* reason);
   // What a leg offers once its media runs: the codec (under the payload
   // type) and telephone-event number already in use, so an answer cannot
   // move the call to something the media session does not run.
@@ -221,7 +244,8 @@ class B2bua final : public TransactionUser {
                std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
                std::string_view to_tag = {}, bool dialog = false);
   // A 2xx to an INVITE with our SDP, retransmitted until ACK.
-  void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp);
+  void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp,
+                   const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
   // In-dialog requests we originate.
   std::string dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
                              std::string_view body_type = {}, std::string_view body = {},

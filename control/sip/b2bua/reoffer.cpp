@@ -57,8 +57,13 @@ std::optional<std::string> B2bua::answer_reoffer(TransactionId id, const SipMess
 void B2bua::on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg) {
   if (leg.reinvite_pending || leg.state == Leg::State::kWaitAck || leg.two_xx)
     return respond(id, 491, "Request Pending");
+  TimerDecision timer;
+  if (!negotiate_request_timer(id, req, leg, false, timer)) return;
   if (!req.body().empty()) {
-    if (auto answer = answer_reoffer(id, req, s, leg, agent_leg)) respond_2xx(id, req, leg, *answer);
+    if (auto answer = answer_reoffer(id, req, s, leg, agent_leg)) {
+      respond_2xx(id, req, leg, *answer, timer_headers(timer));
+      restart_timer_for_peer(leg, timer);
+    }
     return;
   }
   // §14.2: no offer, so the 2xx carries ours and the ACK the answer.
@@ -68,8 +73,10 @@ void B2bua::on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg
   if (!offer) return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"no media to offer on this leg\""}});
   if (auto c = contacts(req); c && !c->empty() && !c->front().star)
     leg.remote_target = std::string(c->front().address.uri.text);
-  respond_2xx(id, req, leg, sdp::serialize(*offer));
-  if (leg.two_xx) leg.offer_in_2xx = std::move(offer);
+  respond_2xx(id, req, leg, sdp::serialize(*offer), timer_headers(timer));
+  if (!leg.two_xx) return;
+  leg.offer_in_2xx = std::move(offer);
+  restart_timer_for_peer(leg, timer);
 }
 
 void B2bua::on_update(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg) {
@@ -77,6 +84,8 @@ void B2bua::on_update(TransactionId id, const SipMessage& req, Session& s, Leg& 
   // RFC 3311 §5.2: an offer while one of ours waits for its answer.
   if (has_offer && (leg.offer_in_2xx || leg.state == Leg::State::kWaitAck || leg.reinvite_pending))
     return respond(id, 491, "Request Pending");
+  TimerDecision timer;
+  if (!negotiate_request_timer(id, req, leg, false, timer)) return;
   std::string answer;
   if (has_offer) {
     auto a = answer_reoffer(id, req, s, leg, agent_leg);
@@ -85,7 +94,19 @@ void B2bua::on_update(TransactionId id, const SipMessage& req, Session& s, Leg& 
   } else if (auto c = contacts(req); c && !c->empty() && !c->front().star) {
     leg.remote_target = std::string(c->front().address.uri.text);
   }
-  respond(id, 200, "OK", {{"Contact", contact(leg.origin)}}, answer);
+  auto headers = timer_headers(timer);
+  headers.emplace_back("Contact", contact(leg.origin));
+  headers.emplace_back("Supported", std::string(kSupported));
+  respond(id, 200, "OK", std::move(headers), answer);
+  restart_timer_for_peer(leg, timer);
+}
+
+void B2bua::restart_timer_for_peer(Leg& leg, const TimerDecision& timer) {
+  // A refresh by the peer of a session whose timer runs (RFC 4028 §10).
+  if (leg.timer.interval != 0 && timer.interval != 0)
+    counters_.session_refreshes_by_peer.fetch_add(1, std::memory_order_relaxed);
+  // With no timer negotiated in this request, a running one stops.
+  if (leg.timer.interval != 0 || timer.interval != 0) start_timer(leg, timer.interval, timer.uas_refreshes);
 }
 
 std::optional<sdp::NegotiatedMedia> B2bua::answer_in_ack(const sdp::SessionDescription& offer, const SipMessage& ack,

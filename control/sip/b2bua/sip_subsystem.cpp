@@ -235,6 +235,11 @@ class SipCollector final : public metrics::Collector {
     auto& sessions = family(sip_session_events);
     sessions.samples.push_back({{"offerless_reinvite_answered"}, v(c.offerless_reinvites_answered)});
     sessions.samples.push_back({{"offerless_reinvite_bad_answer"}, v(c.offerless_reinvites_bad_answer)});
+    sessions.samples.push_back({{"refreshed_by_peer"}, v(c.session_refreshes_by_peer)});
+    sessions.samples.push_back({{"refreshed_by_us"}, v(c.session_refreshes_by_us)});
+    sessions.samples.push_back({{"refresh_failed"}, v(c.session_refresh_failures)});
+    sessions.samples.push_back({{"expired"}, v(c.sessions_expired)});
+    sessions.samples.push_back({{"interval_too_small"}, v(c.session_intervals_too_small)});
     auto& drops = family(sip_transport_drops);
     if (impl_->transport) {
       const auto snap = impl_->transport->counters();
@@ -322,6 +327,8 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.codecs = sip.codecs;
   o.ring_timeout = sip.ring_timeout;
   o.max_dialogs = sip.max_dialogs;
+  o.session_timer.session_expires = sip.session_expires;
+  o.session_timer.min_se = sip.min_se;
   o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
   if (sip.outbound) {
