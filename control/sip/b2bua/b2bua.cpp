@@ -189,8 +189,8 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
     const Transaction* t = layer_.find(id);
     auto out = registrar_.on_register(req, t ? t->peer() : Peer{});
     if (out.auth_failed) counters_.auth_failures.fetch_add(1, std::memory_order_relaxed);
-    counters_.registrations.store(registrar_.active(), std::memory_order_relaxed);
-    return respond(id, out.code, out.reason, std::move(out.headers));
+    respond(id, out.code, out.reason, std::move(out.headers));
+    return after_registrar_change("registration-removed");
   }
   if (method == "OPTIONS") {
     return respond(id, 200, "OK",
@@ -559,7 +559,17 @@ void B2bua::on_tick(Nanos now) {
     maybe_erase(token);
   }
   registrar_.expire();
+  after_registrar_change("registration-expired");
+}
+
+void B2bua::after_registrar_change(std::string_view why) {
   counters_.registrations.store(registrar_.active(), std::memory_order_relaxed);
+  for (const std::string& agent : registrar_.take_lapsed()) {
+    if (!options_.logout_on_expiry) continue;
+    spdlog::info("sip: agent {}: {}: logged out", agent, why);
+    counters_.registration_logouts.fetch_add(1, std::memory_order_relaxed);
+    calls_.logout_agent(agent, std::string(why));
+  }
 }
 
 }  // namespace sb::sip::b2bua

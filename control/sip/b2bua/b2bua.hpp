@@ -72,6 +72,9 @@ class CallPort {
   // address), or the leg could not be set up.
   virtual void outbound_answered(CallId call, dataplane::Endpoint remote_media) = 0;
   virtual void outbound_failed(CallId call, const std::string& why) = 0;
+  // [sip] logout_on_expiry: the agent's phone's registration lapsed (it
+  // expired or was removed); log the agent out in the ACD.
+  virtual void logout_agent(const std::string& agent, const std::string& why) = 0;
 };
 
 class WireSink {
@@ -111,6 +114,7 @@ struct B2buaOptions {
   TransactionLayerConfig transactions;
   std::optional<OutboundTrunk> outbound;     // none: callbacks cannot be placed
   SessionTimerPolicy session_timer;          // RFC 4028 on inbound calls
+  bool logout_on_expiry = false;             // a lapsed registration logs its agent out
 };
 
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
@@ -140,6 +144,8 @@ struct B2buaCounters {
   // refreshed them; requests refused 422 (interval below min_se).
   std::atomic<std::uint64_t> session_refreshes_by_peer{0}, session_refreshes_by_us{0};
   std::atomic<std::uint64_t> session_refresh_failures{0}, sessions_expired{0}, session_intervals_too_small{0};
+  // Agents logged out because their phone's registration lapsed.
+  std::atomic<std::uint64_t> registration_logouts{0};
 };
 
 class B2bua final : public TransactionUser {
@@ -268,6 +274,9 @@ class B2bua final : public TransactionUser {
   std::string via(const Peer& to, const std::string& branch) const;
   std::string contact(const Peer& to) const;
   void count_response(std::string_view bytes);
+  // Registrations that lapsed since the last look: gauge, and logouts
+  // when [sip] logout_on_expiry asks for them.
+  void after_registrar_change(std::string_view why);
 
   const Clock& clock_;
   B2buaOptions options_;

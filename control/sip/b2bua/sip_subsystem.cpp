@@ -166,6 +166,14 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
       spdlog::warn("sip: call {}: outbound failure not delivered: call control is busy", call);
   }
 
+  // The ACD's inbox takes requests from any thread; the logout waits for
+  // the agent's current call to end, as an API logout does.
+  void logout_agent(const std::string& agent, const std::string& why) override {
+    const auto index = acd.agent_index(agent);
+    if (!index || !acd.submit(acd::Request::make(acd::Request::kLogout, *index)))
+      spdlog::warn("sip: agent {}: logout after {} not delivered to the ACD", agent, why);
+  }
+
   // ---- CallSignalling (media thread -> SIP thread) ----
   void place_outbound(const calls::OutboundCall& call) override {
     on_sip_thread([self = shared_from_this(), call] {
@@ -240,6 +248,7 @@ class SipCollector final : public metrics::Collector {
     sessions.samples.push_back({{"refresh_failed"}, v(c.session_refresh_failures)});
     sessions.samples.push_back({{"expired"}, v(c.sessions_expired)});
     sessions.samples.push_back({{"interval_too_small"}, v(c.session_intervals_too_small)});
+    sessions.samples.push_back({{"agent_logged_out"}, v(c.registration_logouts)});
     auto& drops = family(sip_transport_drops);
     if (impl_->transport) {
       const auto snap = impl_->transport->counters();
@@ -329,6 +338,7 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.max_dialogs = sip.max_dialogs;
   o.session_timer.session_expires = sip.session_expires;
   o.session_timer.min_se = sip.min_se;
+  o.logout_on_expiry = sip.logout_on_expiry;
   o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
   if (sip.outbound) {
