@@ -559,7 +559,9 @@ void Engine::Impl::handle(const Request& req) {
       return abandon(req.call);
     case Request::kHangup:
       if (!calls.count(req.call)) return reject(req, "unknown-call");
-      return hangup(req.call);
+      // text "transfer": the call goes on outside the ACD (a blind transfer
+      // to a number); the agent's part ends as for any transfer.
+      return hangup(req.call, std::string_view(req.text) == "transfer" ? "transfer" : "");
     case Request::kHold:
     case Request::kUnhold: {
       auto it = calls.find(req.call);

@@ -60,7 +60,7 @@ struct Request {
     kReject,           // agent declined (or its phone failed)
     kEnqueue,          // call into queue (priority: kDefaultPriority = the queue's)
     kAbandon,          // the caller hung up while waiting
-    kHangup,           // a connected call ended
+    kHangup,           // a connected call ended (text "transfer": left the ACD)
     kHold,             // a connected call went on hold / came back
     kUnhold,
     kRequestCallback,  // virtual hold: keep the place, call back on `text`;

@@ -108,11 +108,11 @@ Parsed<TransferBody> parse_transfer_request(const HttpRequest& req) {
   TransferBody out;
   {
     ObjectReader r(*body, "", errors);
-    const bool queue_given = r.has("queue"), agent_given = r.has("agent");
-    if (queue_given && agent_given) {
-      errors.add("agent", "give either \"queue\" or \"agent\", not both");
-    } else if (!queue_given && !agent_given) {
-      errors.add("queue", "required (or \"agent\"): where the call goes");
+    const int given = int{r.has("queue")} + int{r.has("agent")} + int{r.has("number")};
+    if (given > 1) {
+      errors.add(r.has("number") ? "number" : "agent", "give exactly one of \"queue\", \"agent\" or \"number\"");
+    } else if (given == 0) {
+      errors.add("queue", "required (or \"agent\" or \"number\"): where the call goes");
     }
     if (auto queue = r.string("queue", Need::kOptional, 1, 64)) {
       if (plain_name(*queue, "-_.")) out.name = *queue;
@@ -121,12 +121,23 @@ Parsed<TransferBody> parse_transfer_request(const HttpRequest& req) {
     if (auto agent = r.string("agent", Need::kOptional, 1, 64)) {
       if (plain_name(*agent, "-_.")) out.name = *agent;
       else errors.add("agent", "is not an agent id");
-      out.to_agent = true;
+      out.to = TransferBody::To::kAgent;
+    }
+    if (auto number = r.string("number", Need::kOptional, 3, 21)) {
+      if (is_dial_number(*number)) out.name = *number;
+      else errors.add("number", "is not a number to dial (3 to 20 digits, optionally after a leading +)");
+      out.to = TransferBody::To::kNumber;
     }
     out.by = read_by(r);
   }
   if (!errors.empty()) return errors.response();
   return out;
+}
+
+bool is_dial_number(std::string_view number) noexcept {
+  if (!number.empty() && number.front() == '+') number.remove_prefix(1);
+  if (number.size() < 3 || number.size() > 20) return false;
+  return std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 namespace {

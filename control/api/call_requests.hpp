@@ -4,7 +4,8 @@
 //   POST /api/v1/calls/{id}/answer   {"agent": "1001", "media": "127.0.0.1:40002"}
 //   POST /api/v1/calls/{id}/hangup   {"by": "caller" | "agent"}   (optional)
 //   POST /api/v1/calls/{id}/hold     {"by": "agent" | "supervisor" | "api"}   (optional; also /unhold)
-//   POST /api/v1/calls/{id}/transfer {"queue": "billing"} or {"agent": "1002"}, "by" as for hold
+//   POST /api/v1/calls/{id}/transfer {"queue": "billing"} or {"agent": "1002"} or {"number": "+15551234567"},
+//                                     "by" as for hold
 //   POST /api/v1/calls/{id}/supervise {"supervisor": "s1", "media": "127.0.0.1:40004",
 //                                      "mode": "listen" | "whisper" | "barge",          (optional: listen)
 //                                      "codec": "PCMU" | "PCMA" | "G722" | "opus",      (optional: PCMU)
@@ -16,6 +17,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "control/api/media_requests.hpp"
 
@@ -45,11 +47,17 @@ struct HoldBody {
 Parsed<HoldBody> parse_hold_request(const HttpRequest& req);
 
 struct TransferBody {
-  bool to_agent = false;          // name is an agent id; else a queue name
-  std::string name;
+  enum class To : std::uint8_t { kQueue, kAgent, kNumber };
+  To to = To::kQueue;
+  std::string name;               // queue name, agent id, or number to dial
   std::string by = "api";
 };
 Parsed<TransferBody> parse_transfer_request(const HttpRequest& req);
+
+// A number Switchboard may dial (transfers out, callbacks): digits with an
+// optional leading '+', 3 to 20 digits (E.164 allows 15; the rest leaves
+// room for access codes).
+bool is_dial_number(std::string_view number) noexcept;
 
 // A supervisor joining a call (`join`: the body named "supervisor" or
 // "media"), or a mode change (only "mode").

@@ -100,6 +100,7 @@ void CallControl::announce_position(Call& c, const acd::Output& o, MediaSessions
   }
   c.announce_playback = *id;
   ++c.announcements;
+  counters_.announcements.fetch_add(1, std::memory_order_relaxed);
   nlohmann::json history = what;
   history["prompts"] = words;
   note(c, "announcement", std::move(history));

@@ -40,6 +40,7 @@ void CallControl::request_callback(Call& c, const ivr::menu::RequestCallback& cb
   const std::string number = cb.number.empty() ? c.caller_id : cb.number;
   c.callback_number = number;
   if (!cb.language.empty()) c.language = cb.language;
+  counters_.callbacks_requested.fetch_add(1, std::memory_order_relaxed);
   note(c, "callback_requested", {{"queue", cb.queue}, {"number", number}});
   if (events_) events_->publish("call.callback_requested", {{"call_id", c.id}, {"queue", cb.queue}, {"number", number}});
   if (number.empty()) return fail_callback(c, "no number to call back (the caller's id is empty)", false, ms);
@@ -103,23 +104,46 @@ void CallControl::place_callback(Call& c, const acd::Output& o, MediaSessions& m
   out.codec = c.codec;
   out.payload_type = c.payload_type;
   out.telephone_event_pt = c.telephone_event_pt;
+  counters_.callbacks_placed.fetch_add(1, std::memory_order_relaxed);
   signalling_->place_outbound(out);
 }
 
-void CallControl::fail_callback(Call& c, const std::string& why, bool tell_acd, MediaSessions& ms) {
+void CallControl::fail_callback(Call& c, const std::string& why, bool tell_acd, MediaSessions& ms,
+                                const std::string& end_reason) {
   c.callback_failure = why;
+  counters_.callbacks_failed.fetch_add(1, std::memory_order_relaxed);
   note(c, "callback_failed", {{"reason", why}, {"agent", c.agent_id}});
-  if (events_) events_->publish("call.callback_failed", {{"call_id", c.id}, {"reason", why}, {"agent", c.agent_id}});
+  if (events_)
+    events_->publish("call.callback_failed",
+                     {{"call_id", c.id}, {"reason", why}, {"agent", c.agent_id}, {"number", c.callback_number}});
   if (tell_acd && c.agent &&
       !acd_.submit(with_text(acd::Request::make(acd::Request::kCallbackFailed, *c.agent, c.id), "callback-failed")))
     note(c, "acd_unreachable");
   c.ended_by = "system";
-  finish(c, "failed", ms);
+  finish(c, end_reason, ms);
+}
+
+std::vector<std::string> CallControl::end_waiting_callbacks(MediaSessions& ms) {
+  std::vector<std::string> numbers;
+  std::vector<Call*> waiting;
+  for (auto& [id, c] : calls_)
+    if (c->state == CallState::kCallbackWaiting) waiting.push_back(c.get());
+  for (Call* c : waiting) {
+    // Nothing keeps the promise across a restart: the ACD forgets the
+    // place, and ops get the number to call back by hand.
+    if (!acd_.submit(acd::Request::make(acd::Request::kAbandon, 0, c->id))) note(*c, "acd_unreachable");
+    numbers.push_back(c->callback_number);
+    fail_callback(*c, "shutdown: the daemon stopped before the callback was placed", false, ms, "shutdown");
+  }
+  return numbers;
 }
 
 Status CallControl::outbound_answered(CallId id, dataplane::Endpoint remote_media, MediaSessions& ms) {
   Call* c = find(id);
   if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  // Which dial answered: a transfer's (the caller is on the line) or a
+  // callback's (an agent is reserved).
+  if (c->state == CallState::kTransferring) return transfer_answered(*c, remote_media, ms);
   if (c->state != CallState::kDialling || !c->agent)
     return failed_precondition("call " + std::to_string(id) + " is " + std::string(call_state_name(c->state)) +
                                ", not dialling");
@@ -130,6 +154,7 @@ Status CallControl::outbound_answered(CallId id, dataplane::Endpoint remote_medi
   if (!acd_.submit(acd::Request::make(acd::Request::kCallbackAnswered, *c->agent, c->id)))
     return unavailable("the ACD's inbox is full; retry");
   c->caller_media = remote_media;
+  counters_.callbacks_answered.fetch_add(1, std::memory_order_relaxed);
   note(*c, "callback_answered", {{"media", dataplane::to_string(remote_media)}});
   if (events_) events_->publish("call.callback_answered", {{"call_id", c->id}, {"agent", c->agent_id}});
   // From here it is an inbound call being offered: music to the party,
@@ -147,6 +172,10 @@ Status CallControl::outbound_answered(CallId id, dataplane::Endpoint remote_medi
 Status CallControl::outbound_failed(CallId id, const std::string& why, MediaSessions& ms) {
   Call* c = find(id);
   if (!c || c->state == CallState::kEnded) return not_found("no live call " + std::to_string(id));
+  if (c->state == CallState::kTransferring) {
+    transfer_failed(*c, why.empty() ? "the call could not be placed" : why, ms);
+    return Status::ok();
+  }
   if (c->state != CallState::kDialling)
     return failed_precondition("call " + std::to_string(id) + " is " + std::string(call_state_name(c->state)) +
                                ", not dialling");

@@ -70,6 +70,7 @@ std::string_view call_state_name(CallState s) noexcept {
     case CallState::kTalking: return "talking";
     case CallState::kCallbackWaiting: return "callback_waiting";
     case CallState::kDialling: return "dialling";
+    case CallState::kTransferring: return "transferring";
     case CallState::kEnded: return "ended";
   }
   return "unknown";
@@ -105,7 +106,7 @@ void CallControl::set_state(Call& c, CallState s) {
   note(c, "state", {{"state", call_state_name(s)}});
   // The ACD publishes queued/ringing/talking itself; these are ours.
   if (events_ && (s == CallState::kIvr || s == CallState::kConnecting || s == CallState::kCallbackWaiting ||
-                  s == CallState::kDialling))
+                  s == CallState::kDialling || s == CallState::kTransferring))
     events_->publish("call.state", {{"call_id", c.id}, {"state", call_state_name(s)}});
 }
 
@@ -497,9 +498,16 @@ Status CallControl::hangup(CallId id, const std::string& by, MediaSessions& ms) 
       acd_.submit(acd::Request::make(acd::Request::kAbandon, 0, c->id)) ? void() : note(*c, "acd_unreachable");
       finish(*c, "abandoned", ms);
       break;
+    case CallState::kTransferring:
+      // The ACD's part is over; signalling cancels the dial (on_call_ended).
+      finish(*c, c->previous_agents.empty() ? "abandoned" : "completed", ms);
+      break;
     case CallState::kConnecting:
     case CallState::kTalking:
-      if (!acd_.submit(acd::Request::make(acd::Request::kHangup, c->agent.value_or(0), c->id))) note(*c, "acd_unreachable");
+      // A call transferred out talks to its dialled party, not to an agent
+      // of the ACD.
+      if (!c->transferred_out && !acd_.submit(acd::Request::make(acd::Request::kHangup, c->agent.value_or(0), c->id)))
+        note(*c, "acd_unreachable");
       finish(*c, "completed", ms);
       break;
     case CallState::kEnded:
@@ -524,7 +532,7 @@ void CallControl::finish(Call& c, const std::string& reason, MediaSessions& ms) 
   note(c, "ended", {{"reason", reason}});
   if (reason == "completed") counters_.completed.fetch_add(1, std::memory_order_relaxed);
   else if (reason == "abandoned") counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
-  else if (reason == "failed") counters_.failed.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == "failed" || reason == "shutdown") counters_.failed.fetch_add(1, std::memory_order_relaxed);
   else counters_.completed.fetch_add(1, std::memory_order_relaxed);  // ended in the IVR or with a callback: served
   live_.fetch_sub(1, std::memory_order_relaxed);
   if (events_ && !c.acd_knows) events_->publish("call.ended", {{"call_id", c.id}, {"reason", reason}});
@@ -599,6 +607,11 @@ void CallControl::on_tick(MediaSessions& ms) {
     const Timer t = timers_.top();
     timers_.pop();
     Call* c = find(t.call);
+    if (t.kind == Timer::Kind::kTransferDial) {
+      if (c && c->state == CallState::kTransferring && c->transfer_timer == t.timer_id)
+        transfer_failed(*c, "no answer within the transfer dial timeout (dial-timeout)", ms);
+      continue;
+    }
     if (t.kind == Timer::Kind::kAnnouncement) {
       // Stale when superseded (the call entered another queue).
       if (c && c->state != CallState::kEnded && c->announce_timer == t.timer_id) {
@@ -714,6 +727,10 @@ nlohmann::json CallControl::call_json(const Call& c, bool with_history) const {
     if (!c.callback_failure.empty()) j["callback"]["failure"] = c.callback_failure;
   }
   if (c.announcements) j["announcements"] = c.announcements;
+  if (!c.transfer_number.empty()) {
+    j["transfer"] = {{"number", c.transfer_number}, {"answered", c.transferred_out}};
+    if (!c.transfer_failure.empty()) j["transfer"]["failure"] = c.transfer_failure;
+  }
   if (c.supervision) j["supervision"] = supervision_json(c);
   if (c.menu && c.state == CallState::kIvr) {
     j["ivr"] = {{"menu", std::string(c.menu->menu_name())}, {"node", std::string(c.menu->node_name())}};

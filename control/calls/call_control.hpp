@@ -28,7 +28,9 @@
 // Talking calls can be put on hold (the caller hears the queue's music,
 // the agent nothing, the recording pauses) and transferred to a queue or a
 // named agent (the agent leg is released, the caller waits with music and
-// is offered again under the same id). Waiting callers hear their position
+// is offered again under the same id) or out to a number (the agent leg is
+// released, the caller hears ringback while the number is dialled on the
+// agent-side leg, then talks to the dialled party outside the ACD). Waiting callers hear their position
 // and expected wait between stretches of music. A caller may ask to be
 // called back: it hangs up and keeps its place; when an agent is reserved
 // for it the call is dialled (CallSignalling::place_outbound) and, once
@@ -39,7 +41,8 @@
 // The pieces live in several files: call_control.cpp (start, IVR, ACD
 // outputs, answer, bridge, hang-up), call_features.cpp (hold, transfer),
 // call_announcements.cpp (position and expected wait), call_callbacks.cpp
-// (placing callbacks), call_supervision.cpp (supervisor modes),
+// (placing callbacks), call_transfer_out.cpp (transfers to a number),
+// call_supervision.cpp (supervisor modes),
 // call_record.hpp (the per-call record they share).
 #pragma once
 
@@ -69,11 +72,13 @@ namespace sb::calls {
 using CallId = std::uint64_t;
 
 // kCallbackWaiting: the caller hung up and keeps its place in the ACD;
-// kDialling: an agent is reserved for it and the outbound leg is placed.
+// kDialling: an agent is reserved for it and the outbound leg is placed;
+// kTransferring: a blind transfer to a number is being dialled (the
+// caller hears ringback).
 enum class CallState : std::uint8_t {
-  kIvr, kQueued, kRinging, kConnecting, kTalking, kCallbackWaiting, kDialling, kEnded
+  kIvr, kQueued, kRinging, kConnecting, kTalking, kCallbackWaiting, kDialling, kTransferring, kEnded
 };
-inline constexpr std::size_t kCallStateCount = 8;
+inline constexpr std::size_t kCallStateCount = 9;
 std::string_view call_state_name(CallState s) noexcept;
 
 struct InboundCall {
@@ -92,15 +97,18 @@ struct InboundCall {
   std::uint8_t telephone_event_pt = 101;
 };
 
-// Where POST /calls/{id}/transfer (or the IVR's transfer node) sends a
-// talking call.
+// Where POST /calls/{id}/transfer (or the IVR's transfer node, or a SIP
+// REFER) sends a talking call.
 struct TransferTarget {
-  enum class Kind : std::uint8_t { kQueue, kAgent };
+  enum class Kind : std::uint8_t { kQueue, kAgent, kNumber };
   Kind kind = Kind::kQueue;
-  std::string name;                 // queue name or ACD agent id
+  std::string name;                 // queue name, ACD agent id, or the number to dial
 };
+inline constexpr std::size_t kTransferKindCount = 3;
+std::string_view transfer_kind_name(TransferTarget::Kind k) noexcept;
 
-// A call Switchboard places (callbacks).
+// A call Switchboard places (callbacks; blind transfers to a number, whose
+// local_media is the agent-side leg and caller_id the caller's number).
 struct OutboundCall {
   std::uint64_t call = 0;
   std::string number;               // whom to dial (E.164 or digits)
@@ -137,11 +145,15 @@ class CallSignalling {
   // through place_outbound under the same id, and is reported ended again
   // when it ends.
   virtual void on_call_ended(std::uint64_t call, const std::string& reason, const std::string& by) = 0;
-  // Dial `call.number` for a callback (`caller_id` empty: the signalling
-  // layer's own identity); answer with CallControl::outbound_answered or
-  // outbound_failed (on the media control thread). The default cannot
-  // dial: the ACD ends the attempt after the queue's callback_dial_seconds
-  // (the call fails with "dial-timeout").
+  // Dial `call.number` for a callback or a transfer to a number
+  // (`caller_id` empty: the signalling layer's own identity); answer with
+  // CallControl::outbound_answered or outbound_failed (on the media control
+  // thread). The default cannot dial: a callback fails after the queue's
+  // callback_dial_seconds ("dial-timeout", timed by the ACD), a transfer
+  // after kTransferDialTimeoutSeconds (timed by call control). A dial given
+  // up by call control is not cancelled here: if it is answered later,
+  // outbound_answered refuses (failed-precondition) and the signalling
+  // layer hangs that leg up.
   virtual void place_outbound(const OutboundCall& call) { (void)call; }
   // The agent leg left the call (transfer): hang up that agent's leg; the
   // caller stays.
@@ -157,7 +169,18 @@ struct CallCounters {
   // completed (talked to an agent), abandoned (hung up in IVR or queue),
   // failed (media or ACD trouble), rejected (the daemon refused it)
   std::atomic<std::uint64_t> completed{0}, abandoned{0}, failed{0}, rejected{0};
+  // What callers and agents used: announcements played, callbacks by stage,
+  // transfers by TransferTarget::Kind (and dials out that failed), holds.
+  std::atomic<std::uint64_t> announcements{0};
+  std::atomic<std::uint64_t> callbacks_requested{0}, callbacks_placed{0}, callbacks_answered{0}, callbacks_failed{0};
+  std::atomic<std::uint64_t> transfers[kTransferKindCount] = {};
+  std::atomic<std::uint64_t> transfer_dials_failed{0};
+  std::atomic<std::uint64_t> holds{0};
 };
+
+// How long call control waits for a transfer's dialled number to answer
+// before the transfer fails (the signalling layer usually gives up first).
+inline constexpr double kTransferDialTimeoutSeconds = 60;
 
 class CallControl final : public daemon::MediaController {
  public:
@@ -197,21 +220,34 @@ class CallControl final : public daemon::MediaController {
   // Moves a talking (or held) call to a queue or to a named agent: the
   // agent leg is released (CallSignalling::on_agent_released, the agent
   // goes to wrap-up), the caller hears hold music until the next agent
-  // answers; the call is then offered again under the same id. Errors:
-  // not-found, failed-precondition (not talking; the agent is not ready,
-  // is the one on the call), invalid-argument (no such queue or agent),
-  // unavailable (ACD inbox full). On an error nothing changed.
+  // answers; the call is then offered again under the same id. To a
+  // number: the agent leg is released the same way (the ACD ends the
+  // agent's part: handled, wrap-up, the call leaves the ACD), the recording
+  // stops, the caller hears ringback and the number is dialled on the
+  // agent-side leg (place_outbound, state transferring); outbound_answered
+  // bridges the caller to the dialled party, outbound_failed sends the
+  // caller back to its queue. Errors: not-found, failed-precondition (not
+  // talking; the agent is not ready, is the one on the call; no signalling
+  // layer to dial with), invalid-argument (no such queue or agent, not a
+  // number), unavailable (ACD inbox full). On an error nothing changed.
   Status transfer(CallId id, const TransferTarget& to, const std::string& by, dataplane::MediaSessions& ms);
   // The dialled party of a callback answered; its media goes to
   // `remote_media`. The call is offered to the reserved agent (the party
   // hears music, on_agent_offered rings the agent, answer() bridges), whose
-  // ring time starts now. Errors: not-found, failed-precondition (not
-  // dialling), invalid-argument, unavailable (ACD inbox full; retry).
+  // ring time starts now. For a transfer to a number (state transferring)
+  // the answer goes to the agent-side leg and the caller talks to the
+  // dialled party (state talking, no agent, not recorded). Errors:
+  // not-found, failed-precondition (not dialling or transferring),
+  // invalid-argument, unavailable (ACD inbox full; retry).
   Status outbound_answered(CallId id, dataplane::Endpoint remote_media, dataplane::MediaSessions& ms);
   // The callback could not be placed: the call ends as failed with `why`
   // in its history, in call.callback_failed and in GET /calls/{id}
   // (callback.failure), and the ACD frees the reserved agent without a
-  // miss. Errors: not-found, failed-precondition (not dialling).
+  // miss. A transfer to a number that fails (transfer.failure,
+  // call.transfer_failed) sends the caller back into the queue it came
+  // from with music; a call that never was in a queue (the IVR's transfer)
+  // ends as failed. Errors: not-found, failed-precondition (not dialling
+  // or transferring).
   Status outbound_failed(CallId id, const std::string& why, dataplane::MediaSessions& ms);
   // Supervision (call_supervision.cpp): a supervisor joins a talking call
   // on a leg of its own; listen (hears both sides, heard by nobody),
@@ -240,6 +276,11 @@ class CallControl final : public daemon::MediaController {
   std::optional<nlohmann::json> show(CallId id) const;
   void on_acd_output(const acd::Output& o, dataplane::MediaSessions& ms);
   void set_accepting(bool accepting) { accepting_ = accepting; }
+  // The daemon drains: callers waiting for a callback (no media, nobody on
+  // the line) cannot be kept across the restart, so each is ended now with
+  // reason "shutdown" and a call.callback_failed event naming the number
+  // for ops to call back; returns those numbers for the drain log.
+  std::vector<std::string> end_waiting_callbacks(dataplane::MediaSessions& ms);
 
   // MediaController
   void on_media_event(const dataplane::Event& e, dataplane::MediaSessions& ms) override;
@@ -255,7 +296,7 @@ class CallControl final : public daemon::MediaController {
  private:
   struct Call;
   struct Timer {
-    enum class Kind : std::uint8_t { kMenu, kAnnouncement };
+    enum class Kind : std::uint8_t { kMenu, kAnnouncement, kTransferDial };
     std::int64_t deadline_ns;
     CallId call;
     std::uint64_t timer_id;
@@ -276,6 +317,15 @@ class CallControl final : public daemon::MediaController {
   void route_to_queue(Call& c, const std::string& queue, int priority, dataplane::MediaSessions& ms,
                       const std::string& language = "");
   void transfer_from_ivr(Call& c, const std::string& destination, dataplane::MediaSessions& ms);
+  // The agent leg goes, as for every transfer from an agent
+  // (call_features.cpp). Transfers to a number (call_transfer_out.cpp): the
+  // number is dialled on that leg; the answer bridges; a failure (or no
+  // answer in time) returns the caller to its queue.
+  void release_agent_leg(Call& c, dataplane::MediaSessions& ms);
+  void dial_transfer(Call& c, const std::string& number, const std::string& by, dataplane::MediaSessions& ms);
+  Status transfer_answered(Call& c, dataplane::Endpoint remote_media, dataplane::MediaSessions& ms);
+  void transfer_failed(Call& c, const std::string& why, dataplane::MediaSessions& ms);
+  void start_ringback(Call& c, dataplane::MediaSessions& ms);
   // Announcements (call_announcements.cpp): the call entered a queue (or
   // waits again); the timer fired; the ACD answered where it stands; the
   // announcement ended.
@@ -289,7 +339,9 @@ class CallControl final : public daemon::MediaController {
   // an agent for it; it could not be placed.
   void request_callback(Call& c, const ivr::menu::RequestCallback& cb, dataplane::MediaSessions& ms);
   void place_callback(Call& c, const acd::Output& o, dataplane::MediaSessions& ms);
-  void fail_callback(Call& c, const std::string& why, bool tell_acd, dataplane::MediaSessions& ms);
+  // Ends the call with `end_reason` ("failed"; "shutdown" at a drain).
+  void fail_callback(Call& c, const std::string& why, bool tell_acd, dataplane::MediaSessions& ms,
+                     const std::string& end_reason = "failed");
   void bridge(Call& c, dataplane::MediaSessions& ms);
   // Ends the call: media removed, counters, history, event (unless the ACD
   // reports the end itself).

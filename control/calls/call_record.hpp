@@ -68,6 +68,13 @@ struct CallControl::Call {
   // Callbacks (call_callbacks.cpp): whom to dial, and why it failed.
   std::string callback_number;
   std::string callback_failure;
+  // A blind transfer to a number (call_transfer_out.cpp): whom, whether
+  // the dialled party answered (the caller talks to it, outside the ACD),
+  // why the dial failed, and the armed no-answer timer.
+  std::string transfer_number;
+  bool transferred_out = false;
+  std::string transfer_failure;
+  std::uint64_t transfer_timer = 0;
   // A supervisor listening in (call_supervision.cpp); null when none.
   struct Supervision {
     std::string supervisor;            // the supervisor's user id

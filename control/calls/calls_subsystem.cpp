@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "codecs/registry.hpp"
+#include "common/log.hpp"
 #include "control/api/call_requests.hpp"
 #include "control/metrics/metric_catalogue.hpp"
 
@@ -31,7 +32,11 @@ class CallsCollector final : public metrics::Collector {
   explicit CallsCollector(const CallControl& control) : control_(control) {}
   std::vector<const metrics::MetricSpec*> describe() const override {
     using namespace metrics::catalogue;
-    return {&calls_active, &calls_started, &calls_ended, &calls_supervised, &call_supervisions};
+    return {&calls_active,          &calls_started,         &calls_ended,
+            &calls_supervised,      &call_supervisions,     &call_announcements,
+            &call_callbacks_requested, &call_callbacks_placed, &call_callbacks_answered,
+            &call_callbacks_failed, &call_transfers,        &call_transfer_dials_failed,
+            &call_holds};
   }
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
@@ -51,6 +56,20 @@ class CallsCollector final : public metrics::Collector {
     ended.samples.push_back({{"rejected"}, static_cast<double>(c.rejected.load(std::memory_order_relaxed))});
     family(calls_supervised).samples.push_back({{}, static_cast<double>(control_.supervised_calls())});
     family(call_supervisions).samples.push_back({{}, static_cast<double>(control_.supervisions_started())});
+    auto count = [&](const metrics::MetricSpec& spec, const std::atomic<std::uint64_t>& n) {
+      family(spec).samples.push_back({{}, static_cast<double>(n.load(std::memory_order_relaxed))});
+    };
+    count(call_announcements, c.announcements);
+    count(call_callbacks_requested, c.callbacks_requested);
+    count(call_callbacks_placed, c.callbacks_placed);
+    count(call_callbacks_answered, c.callbacks_answered);
+    count(call_callbacks_failed, c.callbacks_failed);
+    auto& transfers = family(call_transfers);
+    for (std::size_t k = 0; k < kTransferKindCount; ++k)
+      transfers.samples.push_back({{std::string(transfer_kind_name(static_cast<TransferTarget::Kind>(k)))},
+                                   static_cast<double>(c.transfers[k].load(std::memory_order_relaxed))});
+    count(call_transfer_dials_failed, c.transfer_dials_failed);
+    count(call_holds, c.holds);
   }
 
  private:
@@ -150,9 +169,25 @@ Status CallsSubsystem::start(std::shared_ptr<const config::DaemonConfig>) {
 }
 
 void CallsSubsystem::stop_accepting() {
-  // Best effort: if the queue is full the next POST still meets the
-  // drain flag of the daemon's /healthz; calls are refused once it runs.
-  (void)dataplane_.post([this](dataplane::MediaSessions&) { control_.set_accepting(false); });
+  // Calls are refused once this runs (meanwhile a POST still meets the
+  // drain flag of the daemon's /healthz). Callers waiting for a callback
+  // are ended here rather than waited for: nothing would call them back
+  // before the drain timeout, and nothing keeps them across the restart,
+  // so the log names their numbers for ops. Retried for a moment when the
+  // media thread's queue is full, since the drain counts those calls as
+  // live work until they are ended.
+  auto sweep = [this](dataplane::MediaSessions& ms) {
+    control_.set_accepting(false);
+    const auto numbers = control_.end_waiting_callbacks(ms);
+    if (numbers.empty()) return;
+    std::string list;
+    for (const auto& n : numbers) list += (list.empty() ? "" : ", ") + n;
+    spdlog::warn("drain: {} caller(s) waiting for a callback were dropped (callbacks are not kept across a "
+                 "restart); call them back: {}",
+                 numbers.size(), list);
+  };
+  for (int attempt = 0; attempt < 1000 && !dataplane_.post(sweep); ++attempt)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void CallsSubsystem::stop() {
@@ -244,11 +279,16 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
     const auto b = std::get<api::TransferBody>(body);
     on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
-      TransferTarget to{b.to_agent ? TransferTarget::Kind::kAgent : TransferTarget::Kind::kQueue, b.name};
+      using To = api::TransferBody::To;
+      const TransferTarget to{b.to == To::kNumber  ? TransferTarget::Kind::kNumber
+                              : b.to == To::kAgent ? TransferTarget::Kind::kAgent
+                                                   : TransferTarget::Kind::kQueue,
+                              b.name};
       const Status s = control_.transfer(*id, to, b.by, ms);
       if (s.code() == StatusCode::kInvalidArgument)
         // The body named a queue or agent the ACD does not have.
-        return api::error_response(422, "invalid_request", s.message(), {{b.to_agent ? "agent" : "queue", s.message()}});
+        return api::error_response(422, "invalid_request", s.message(),
+                                   {{std::string(transfer_kind_name(to.kind)), s.message()}});
       if (!s.is_ok()) return api::status_error_response(s);
       return HttpResponse::json(200, *control_.show(*id));
     });

@@ -80,7 +80,9 @@ inline constexpr MetricSpec ivr_exits{"switchboard_ivr_exits_total", kCounter, "
 
 // ---- calls ----------------------------------------------------------------
 inline constexpr MetricSpec calls_active{"switchboard_calls_active", kGauge, "state", "",
-                                         "Calls now by state: ivr, queued, ringing, connecting, talking.", kCalls};
+                                         "Calls now by state: ivr, queued, ringing, connecting, talking, "
+                                         "callback_waiting, dialling, transferring.",
+                                         kCalls};
 inline constexpr MetricSpec calls_started{"switchboard_calls_started_total", kCounter, "direction", "",
                                           "Calls started, inbound or outbound.", kCalls};
 inline constexpr MetricSpec calls_ended{"switchboard_calls_ended_total", kCounter, "reason", "",
@@ -91,6 +93,27 @@ inline constexpr MetricSpec calls_supervised{"switchboard_calls_supervised", kGa
 inline constexpr MetricSpec call_supervisions{"switchboard_call_supervisions_total", kCounter, "", "",
                                               "Supervisors that joined a call (the worker confirmed their leg).",
                                               kCalls};
+inline constexpr MetricSpec call_announcements{"switchboard_call_announcements_total", kCounter, "", "",
+                                               "Position and expected-wait announcements played to waiting callers.",
+                                               kCalls};
+inline constexpr MetricSpec call_callbacks_requested{"switchboard_call_callbacks_requested_total", kCounter, "", "",
+                                                     "Callers who asked to be called back (and hung up).", kCalls};
+inline constexpr MetricSpec call_callbacks_placed{"switchboard_call_callbacks_placed_total", kCounter, "", "",
+                                                  "Callbacks dialled (an agent was reserved for them).", kCalls};
+inline constexpr MetricSpec call_callbacks_answered{"switchboard_call_callbacks_answered_total", kCounter, "", "",
+                                                    "Callbacks the dialled party answered.", kCalls};
+inline constexpr MetricSpec call_callbacks_failed{"switchboard_call_callbacks_failed_total", kCounter, "", "",
+                                                  "Callbacks that failed (dial failed or unanswered, no media, "
+                                                  "dropped at shutdown).",
+                                                  kCalls};
+inline constexpr MetricSpec call_transfers{"switchboard_call_transfers_total", kCounter, "kind", "",
+                                           "Blind transfers by target kind: queue, agent, number.", kCalls};
+inline constexpr MetricSpec call_transfer_dials_failed{"switchboard_call_transfer_dials_failed_total", kCounter, "", "",
+                                                       "Transfers to a number whose dial failed or went unanswered "
+                                                       "(the caller went back to its queue).",
+                                                       kCalls};
+inline constexpr MetricSpec call_holds{"switchboard_call_holds_total", kCounter, "", "",
+                                       "Talking calls put on hold.", kCalls};
 
 // ---- dataplane ------------------------------------------------------------
 inline constexpr MetricSpec dp_packets{"switchboard_dataplane_packets_total", kCounter, "direction", "",
@@ -205,6 +228,8 @@ inline constexpr std::array kAll = {
     &api_request_duration, &api_connections, &api_connections_rejected, &api_auth_failures, &events_published,
     &events_dropped, &event_clients, &event_clients_disconnected, &ivr_menus, &ivr_sessions, &ivr_node_entries,
     &ivr_inputs, &ivr_exits, &calls_active, &calls_started, &calls_ended, &calls_supervised, &call_supervisions,
+    &call_announcements, &call_callbacks_requested, &call_callbacks_placed, &call_callbacks_answered,
+    &call_callbacks_failed, &call_transfers, &call_transfer_dials_failed, &call_holds,
     &dp_packets, &dp_bytes, &dp_drops, &dp_sessions, &dp_legs, &dp_rtp_expected, &dp_rtp_lost, &dp_jitter, &dp_rtt,
     &dp_mos, &dp_media_timeouts, &dp_mixed_packets, &dp_mixed_concealed, &dp_mix_ticks,
     &acd_waiting, &acd_longest_wait, &acd_offered, &acd_answered, &acd_answered_in_sl, &acd_abandoned,

@@ -105,7 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto p = sb::api::parse_transfer_request(req);
       check(p);
       if (auto* t = std::get_if<sb::api::TransferBody>(&p))
-        if (t->name.empty() || t->name.size() > 64) __builtin_trap();
+        if (t->name.empty() || t->name.size() > 64 ||
+            (t->to == sb::api::TransferBody::To::kNumber && !sb::api::is_dial_number(t->name)))
+          __builtin_trap();
       break;
     }
     case 11: {

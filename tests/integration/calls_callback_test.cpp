@@ -1,12 +1,14 @@
-// Placing callbacks, at the call-control level: the daemon's dataplane, ACD
+// Placing callbacks and blind transfers to a number, at the call-control
+// level: the daemon's dataplane, ACD
 // and call-control subsystems run in this process (real workers, real
 // loopback sockets, the real ACD engine thread), and a signalling layer
 // written for the test stands where the SIP B2BUA stands in `switchboard
 // run`: it records what call control asks of it (dial this number, ring
-// this agent, the call ended) and answers the way SIP would, through
-// CallControl on the media control thread. The daemon binary has no seam
-// for another signalling layer, and its SIP side does not place outbound
-// calls yet; calls_queue_test covers the daemon's visible failure.
+// this agent, release that agent's leg, the call ended) and answers the
+// way SIP would, through CallControl on the media control thread. The
+// daemon binary has no seam for another signalling layer, and its SIP side
+// does not place outbound calls yet; calls_queue_test covers the daemon's
+// visible failure.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -31,7 +33,7 @@ using test::eventually;
 using test::UdpPeer;
 
 constexpr std::uint32_t kLoopback = 0x7f000001;
-constexpr std::uint8_t kPartyVoice = 0x11, kAgentVoice = 0xA1;
+constexpr std::uint8_t kPartyVoice = 0x11, kAgentVoice = 0xA1, kCallerVoice = 0x22;
 
 std::string config_text(const std::string& dir) {
   return "[server]\nstate_dir = \"" + dir + "/var\"\ndrain_timeout = \"5s\"\n"
@@ -42,8 +44,11 @@ std::string config_text(const std::string& dir) {
          "[ivr.prompts]\nthanks.en = \"thank you\"\n"
          "[ivr.menus.later]\nentry = \"call_me\"\n"
          "[ivr.menus.later.nodes.call_me]\ntype = \"callback\"\nqueue = \"sales\"\nprompts = [\"thanks\"]\n"
+         "[ivr.menus.out]\nentry = \"hand_over\"\n"
+         "[ivr.menus.out.nodes.hand_over]\ntype = \"transfer\"\ndestination = \"number:+15550007007\"\n"
          "[acd]\nskills = [\"english\"]\n"
          "[[acd.queues]]\nname = \"sales\"\ncallback_dial_seconds = 30\nannounce_interval_seconds = 0\n"
+         "wrap_up_seconds = 30\n"
          "[[acd.agents]]\nid = \"a1\"\nskills = { english = 5 }\nqueues = [\"sales\"]\n";
 }
 
@@ -64,6 +69,14 @@ class RecordingSignalling final : public calls::CallSignalling {
     std::lock_guard lock(mu_);
     placed_.push_back(call);
   }
+  void on_agent_released(std::uint64_t call, const std::string& agent) override {
+    std::lock_guard lock(mu_);
+    released_.emplace_back(call, agent);
+  }
+  std::vector<std::pair<std::uint64_t, std::string>> released() {
+    std::lock_guard lock(mu_);
+    return released_;
+  }
   std::vector<calls::OutboundCall> placed() {
     std::lock_guard lock(mu_);
     return placed_;
@@ -82,6 +95,7 @@ class RecordingSignalling final : public calls::CallSignalling {
   std::vector<calls::OutboundCall> placed_;
   std::vector<AgentOffer> offers_;
   std::vector<std::pair<std::uint64_t, std::string>> ended_;
+  std::vector<std::pair<std::uint64_t, std::string>> released_;
 };
 
 class CallsCallback : public ::testing::Test {
@@ -130,14 +144,22 @@ class CallsCallback : public ::testing::Test {
     ASSERT_TRUE(acd_->submit(acd::Request::make(acd::Request::kReady, a1)));
     ASSERT_TRUE(eventually([&] { return acd_->agent_state("a1") == acd::AgentState::kReady; }));
   }
-  // A caller who picks "call me back": the IVR thanks it, then it leaves.
-  calls::CallId request_callback(UdpPeer& caller) {
-    auto started = on_media_thread([this, &caller](dataplane::MediaSessions& ms) {
+  // An inbound call from `caller` into `menu` (empty: the entry menu) or
+  // straight into `queue`.
+  Result<nlohmann::json> place_inbound(UdpPeer& caller, const std::string& number, const std::string& menu = "",
+                                       const std::string& queue = "") {
+    return on_media_thread([&](dataplane::MediaSessions& ms) {
       calls::InboundCall in;
       in.caller_media = {kLoopback, caller.port()};
-      in.caller_id = "+15550003003";
+      in.caller_id = number;
+      in.menu = menu;
+      in.queue = queue;
       return calls_->control().start_inbound(in, ms);
     });
+  }
+  // A caller who picks "call me back": the IVR thanks it, then it leaves.
+  calls::CallId request_callback(UdpPeer& caller) {
+    auto started = place_inbound(caller, "+15550003003");
     EXPECT_TRUE(started.has_value()) << started.status().to_string();
     return started ? (*started)["call_id"].get<calls::CallId>() : 0;
   }
@@ -272,6 +294,169 @@ TEST_F(CallsCallback, WithoutASignallingLayerACallbackFailsAtOnce) {
   EXPECT_EQ(shown["end_reason"], "failed");
   EXPECT_NE(shown["callback"]["failure"].get<std::string>().find("no signalling"), std::string::npos) << shown.dump();
   EXPECT_TRUE(eventually([&] { return acd_->agent_state("a1") == acd::AgentState::kReady; }));
+}
+
+// A caller queued in "sales" and answered by a1: its id and our two ports.
+struct Connected {
+  calls::CallId id = 0;
+  std::uint16_t caller_side = 0, agent_side = 0;
+};
+
+class CallsTransferOut : public CallsCallback {
+ protected:
+  Connected connect_to_a1(RecordingSignalling& sip, UdpPeer& caller, UdpPeer& agent) {
+    Connected out;
+    auto started = place_inbound(caller, "+15550004004", "", "sales");
+    EXPECT_TRUE(started.has_value()) << started.status().to_string();
+    if (!started) return out;
+    out.id = (*started)["call_id"].get<calls::CallId>();
+    const std::string media = (*started)["media"];
+    out.caller_side = static_cast<std::uint16_t>(std::stoi(media.substr(media.rfind(':') + 1)));
+    EXPECT_TRUE(eventually([&] { return !sip.offers().empty(); }, std::chrono::seconds(10))) << show(out.id).dump();
+    if (sip.offers().empty()) return out;
+    out.agent_side = sip.offers().back().local_media.port;
+    const Status took = on_media_thread([&](dataplane::MediaSessions& ms) {
+      return calls_->control().answer(out.id, "a1", {kLoopback, agent.port()}, ms);
+    });
+    EXPECT_TRUE(took.is_ok()) << took.to_string();
+    EXPECT_TRUE(eventually([&] { return state_of(out.id) == "talking"; })) << show(out.id).dump();
+    return out;
+  }
+  Status transfer_to(calls::CallId id, const std::string& number) {
+    return on_media_thread([&](dataplane::MediaSessions& ms) {
+      return calls_->control().transfer(id, {calls::TransferTarget::Kind::kNumber, number}, "agent", ms);
+    });
+  }
+  // Both ends talk for up to two seconds; how many of each other's packets
+  // each heard.
+  static std::pair<std::size_t, std::size_t> talk(UdpPeer& a, std::uint16_t a_to, std::uint8_t a_voice, UdpPeer& b,
+                                                  std::uint16_t b_to, std::uint8_t b_voice) {
+    std::size_t a_heard = 0, b_heard = 0;
+    for (std::uint16_t seq = 1; seq <= 100 && (a_heard < 20 || b_heard < 20); ++seq) {
+      a.send_to(a_to, voice(seq, a_voice, 0xCA11));
+      b.send_to(b_to, voice(seq, b_voice, 0xB0B0));
+      a_heard += heard(a, b_voice, std::chrono::milliseconds(10));
+      b_heard += heard(b, a_voice, std::chrono::milliseconds(10));
+    }
+    return {a_heard, b_heard};
+  }
+  std::vector<std::string> history(calls::CallId id) {
+    std::vector<std::string> out;
+    const auto shown = show(id);
+    for (const auto& h : shown["history"]) out.push_back(h["event"]);
+    return out;
+  }
+};
+
+TEST_F(CallsTransferOut, ATransferToANumberDialsOnTheAgentLegAndBridgesTheCallerToTheAnswer) {
+  RecordingSignalling sip;
+  start(&sip);
+  agent_ready();
+  UdpPeer caller, agent, party;
+  const Connected call = connect_to_a1(sip, caller, agent);
+  ASSERT_NE(call.agent_side, 0);
+
+  ASSERT_TRUE(transfer_to(call.id, "+15551234567").is_ok());
+  // a1's leg is released and a1 wraps up; the number is dialled on the
+  // agent-side port, presenting the caller's number.
+  ASSERT_EQ(sip.released().size(), 1u);
+  EXPECT_EQ(sip.released()[0], std::make_pair(call.id, std::string("a1")));
+  ASSERT_EQ(sip.placed().size(), 1u);
+  const calls::OutboundCall out = sip.placed()[0];
+  EXPECT_EQ(out.call, call.id);
+  EXPECT_EQ(out.number, "+15551234567");
+  EXPECT_EQ(out.caller_id, "+15550004004");
+  EXPECT_EQ(out.local_media.ip, kLoopback);
+  EXPECT_EQ(out.local_media.port, call.agent_side);
+  EXPECT_EQ(state_of(call.id), "transferring");
+  EXPECT_TRUE(eventually([&] { return acd_->agent_state("a1") == acd::AgentState::kAfterCallWork; }));
+  ASSERT_TRUE(caller.receive(std::chrono::seconds(5))) << "the caller hears nothing while the number rings";
+  // Only a transferring call takes the answer as a transfer's.
+  EXPECT_EQ(on_media_thread([&](dataplane::MediaSessions& ms) {
+              return calls_->control().transfer(call.id, {calls::TransferTarget::Kind::kNumber, "+15551234568"},
+                                                "agent", ms).code();
+            }),
+            StatusCode::kFailedPrecondition);
+
+  const Status answered = on_media_thread([&](dataplane::MediaSessions& ms) {
+    return calls_->control().outbound_answered(call.id, {kLoopback, party.port()}, ms);
+  });
+  ASSERT_TRUE(answered.is_ok()) << answered.to_string();
+  const auto talking = show(call.id);
+  EXPECT_EQ(talking["state"], "talking") << talking.dump();
+  EXPECT_EQ(talking["agent"], "");
+  EXPECT_EQ(talking["transfer"]["number"], "+15551234567");
+  EXPECT_EQ(talking["transfer"]["answered"], true);
+  EXPECT_EQ(talking["previous_agents"], nlohmann::json::array({"a1"}));
+  const auto [caller_heard, party_heard] = talk(caller, call.caller_side, kCallerVoice, party, call.agent_side, kPartyVoice);
+  EXPECT_GE(caller_heard, 20u);
+  EXPECT_GE(party_heard, 20u);
+  // Nothing reaches the released agent, and the contact centre's recording
+  // ended with a1's part.
+  EXPECT_EQ(heard(agent, kCallerVoice, std::chrono::milliseconds(200)), 0u);
+  const auto events = history(call.id);
+  EXPECT_EQ(std::count(events.begin(), events.end(), "recording_started"), 1) << show(call.id).dump();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "transfer_answered"), 1);
+  EXPECT_EQ(calls_->control().counters().transfers[2].load(), 1u);
+
+  // The dialled party hangs up: the call is over, its legs torn down.
+  ASSERT_TRUE(on_media_thread([&](dataplane::MediaSessions& ms) {
+                return calls_->control().hangup(call.id, "party", ms);
+              }).is_ok());
+  EXPECT_EQ(show(call.id)["end_reason"], "completed");
+  EXPECT_EQ(sip.ended().back(), std::make_pair(call.id, std::string("completed")));
+}
+
+TEST_F(CallsTransferOut, AFailedTransferDialPutsTheCallerBackInItsQueue) {
+  RecordingSignalling sip;
+  start(&sip);
+  agent_ready();
+  UdpPeer caller, agent;
+  const Connected call = connect_to_a1(sip, caller, agent);
+  ASSERT_NE(call.agent_side, 0);
+  ASSERT_TRUE(transfer_to(call.id, "5550199").is_ok());
+  ASSERT_EQ(sip.placed().size(), 1u);
+  const Status failed = on_media_thread([&](dataplane::MediaSessions& ms) {
+    return calls_->control().outbound_failed(call.id, "486 Busy Here", ms);
+  });
+  ASSERT_TRUE(failed.is_ok()) << failed.to_string();
+  const auto queued = show(call.id);
+  EXPECT_EQ(queued["state"], "queued") << queued.dump();
+  EXPECT_EQ(queued["queue"], "sales");
+  EXPECT_EQ(queued["transfer"]["failure"], "486 Busy Here");
+  const auto events = history(call.id);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_NE(std::find(events.begin(), events.end(), "transfer_failed"), events.end());
+  EXPECT_EQ(events.back(), "state") << show(call.id).dump();  // queued, music on
+  ASSERT_TRUE(caller.receive(std::chrono::seconds(5))) << "no music for the caller back in the queue";
+  // The ACD has the caller again: a1, out of wrap-up, is offered it.
+  const auto a1 = *acd_->agent_index("a1");
+  ASSERT_TRUE(eventually([&] { return acd_->agent_state("a1") == acd::AgentState::kAfterCallWork; }));
+  ASSERT_TRUE(acd_->submit(acd::Request::make(acd::Request::kEndWrapUp, a1)));
+  ASSERT_TRUE(eventually([&] { return sip.offers().size() == 2u; }, std::chrono::seconds(10))) << show(call.id).dump();
+  EXPECT_EQ(sip.offers().back().call, call.id);
+  EXPECT_EQ(state_of(call.id), "ringing");
+}
+
+TEST_F(CallsTransferOut, TheIvrTransferNodeDialsTheNumberAndAFailureEndsTheCall) {
+  RecordingSignalling sip;
+  start(&sip);
+  UdpPeer caller;
+  auto started = place_inbound(caller, "+15550005005", "out");
+  ASSERT_TRUE(started.has_value()) << started.status().to_string();
+  const auto id = (*started)["call_id"].get<calls::CallId>();
+  ASSERT_TRUE(eventually([&] { return !sip.placed().empty(); })) << show(id).dump();
+  EXPECT_EQ(sip.placed()[0].number, "+15550007007");
+  EXPECT_TRUE(sip.released().empty());  // no agent was on the call
+  EXPECT_EQ(state_of(id), "transferring");
+  // Never in a queue: nowhere to go back to.
+  ASSERT_TRUE(on_media_thread([&](dataplane::MediaSessions& ms) {
+                return calls_->control().outbound_failed(id, "404 Not Found", ms);
+              }).is_ok());
+  const auto shown = show(id);
+  EXPECT_EQ(shown["end_reason"], "failed") << shown.dump();
+  EXPECT_EQ(shown["transfer"]["failure"], "404 Not Found");
+  EXPECT_EQ(sip.ended().back(), std::make_pair(id, std::string("failed")));
 }
 
 }  // namespace

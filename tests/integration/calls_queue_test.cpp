@@ -181,6 +181,12 @@ TEST_F(CallsQueue, ACallbackKeepsItsPlaceAndFailsVisiblyWhenNobodyCanBeDialled) 
       << call("GET", "/api/v1/agents/a1").body;
   EXPECT_EQ(call("GET", "/api/v1/agents/a1").json()["missed"], 0);
   EXPECT_EQ(call("GET", "/api/v1/queues/sales").json()["total"]["callbacks_failed"], 1);
+  // Call control's own counters say the same on /metrics.
+  const std::string scrape = test::http_request(port_, "GET", "/metrics").body;
+  EXPECT_NE(scrape.find("\nswitchboard_call_callbacks_requested_total 1\n"), std::string::npos) << scrape;
+  EXPECT_NE(scrape.find("\nswitchboard_call_callbacks_placed_total 1\n"), std::string::npos) << scrape;
+  EXPECT_NE(scrape.find("\nswitchboard_call_callbacks_answered_total 0\n"), std::string::npos) << scrape;
+  EXPECT_NE(scrape.find("\nswitchboard_call_callbacks_failed_total 1\n"), std::string::npos) << scrape;
 
   // The event stream told the story: requested, dialling, then failed
   // (from call control) and ended (from the ACD's thread) in either order.
@@ -198,6 +204,35 @@ TEST_F(CallsQueue, ACallbackKeepsItsPlaceAndFailsVisiblyWhenNobodyCanBeDialled) 
   ASSERT_EQ(story.size(), 4u) << testing::PrintToString(story);
   std::sort(story.begin() + 2, story.end());
   EXPECT_EQ(story, (std::vector<std::string>{"call.callback_requested", "dialling", "call.callback_failed", "call.ended"}));
+}
+
+// A drain does not wait for callers who are waiting for a callback (no
+// media, nobody on the line, and nothing keeps them across the restart):
+// each ends with reason "shutdown", its number in the log and in a
+// call.callback_failed event, so ops can call back by hand.
+TEST_F(CallsQueue, ADrainEndsWaitingCallbacksAndNamesTheirNumbers) {
+  test::WsClient events;
+  ASSERT_EQ(events.connect(port_, "/api/v1/events?types=call.callback_failed", test::bearer(test::kToken)), "");
+  ASSERT_TRUE(events.read_json());  // hello
+  Caller caller;  // a1 is logged out: nobody can call back yet
+  place(caller, "later", "+15550006006");
+  ASSERT_TRUE(eventually([&] { return state_of(caller.path) == "callback_waiting"; })) << call("GET", caller.path).body;
+
+  daemon_->signal(SIGTERM);
+  const auto code = daemon_->wait_exit(std::chrono::seconds(60));
+  ASSERT_TRUE(code) << daemon_->out() << daemon_->err();
+  EXPECT_EQ(*code, 0) << daemon_->err();
+  // The log names the number; the drain did not wait for its timeout.
+  const std::string log = daemon_->out() + daemon_->err();
+  EXPECT_NE(log.find("call them back: +15550006006"), std::string::npos) << log;
+  EXPECT_EQ(log.find("drain timeout reached"), std::string::npos) << log;
+  std::optional<nlohmann::json> failed;
+  while (auto e = events.read_json(std::chrono::seconds(5)))
+    if ((*e)["type"] == "call.callback_failed") failed = *e;
+  ASSERT_TRUE(failed) << log;
+  EXPECT_EQ((*failed)["data"]["number"], "+15550006006") << *failed;
+  EXPECT_NE((*failed)["data"]["reason"].get<std::string>().find("shutdown"), std::string::npos) << *failed;
+  daemon_.reset();  // already stopped
 }
 
 }  // namespace

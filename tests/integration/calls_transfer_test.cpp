@@ -161,6 +161,14 @@ TEST_F(CallsTransfer, HoldPlaysMusicToTheCallerAndTransferToAQueueReachesTheNext
   bad = call("POST", path_ + "/transfer", R"({"queue": "billing", "agent": "a2"})");
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.json()["error"]["field"], "agent") << bad.body;
+  bad = call("POST", path_ + "/transfer", R"({"queue": "billing", "number": "+15551234567"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["error"]["field"], "number") << bad.body;
+  for (const char* number : {R"("12ab")", R"("+1")", R"("++15551234567")", R"("+123456789012345678901")", "15551234567"}) {
+    bad = call("POST", path_ + "/transfer", std::string(R"({"number": )") + number + "}");
+    EXPECT_EQ(bad.status, 422) << number;
+    EXPECT_EQ(bad.json()["error"]["field"], "number") << number << ": " << bad.body;
+  }
   bad = call("POST", path_ + "/transfer", R"({"queue": "nowhere"})");
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.json()["error"]["field"], "queue") << bad.body;
