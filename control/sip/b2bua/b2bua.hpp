@@ -35,6 +35,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -115,6 +116,10 @@ struct B2buaOptions {
   std::optional<OutboundTrunk> outbound;     // none: callbacks cannot be placed
   SessionTimerPolicy session_timer;          // RFC 4028 on inbound calls
   bool logout_on_expiry = false;             // a lapsed registration logs its agent out
+  // Whether an id is an ACD agent (a REFER's Refer-To user part that is
+  // also a number is an agent if so, else dialled). Unset: the agents
+  // with SIP credentials. Called on the SIP thread.
+  std::function<bool(const std::string&)> is_agent;
 };
 
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
@@ -241,6 +246,7 @@ class B2bua final : public TransactionUser {
   // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
   void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void notify_refer(Session& s, int code, std::string_view reason, bool final);
+  bool is_agent(const std::string& id) const;
   void on_agent_response(TransactionId id, const SipMessage& resp, Session& s);
   // Late offer: the caller's ACK carries the answer to the offer in our 200.
   void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);

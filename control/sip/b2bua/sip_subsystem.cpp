@@ -339,6 +339,8 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.session_timer.session_expires = sip.session_expires;
   o.session_timer.min_se = sip.min_se;
   o.logout_on_expiry = sip.logout_on_expiry;
+  // The ACD's directory is published for readers on any thread.
+  o.is_agent = [acd = &acd_](const std::string& id) { return acd->agent_index(id).has_value(); };
   o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
   if (sip.outbound) {
