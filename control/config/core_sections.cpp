@@ -449,6 +449,11 @@ void parse_sip(TableReader& t, SipSection& out) {
   out.max_expires = static_cast<std::uint32_t>(t.integer_or("max_expires", 60, 86400, out.max_expires));
   out.min_expires = static_cast<std::uint32_t>(t.integer_or("min_expires", 1, 3600, out.min_expires));
   if (out.min_expires > out.max_expires) t.error("min_expires", "is above max_expires");
+  out.min_se = static_cast<std::uint32_t>(t.integer_or("min_se", 90, 86400, out.min_se));
+  out.session_expires = static_cast<std::uint32_t>(t.integer_or("session_expires", 0, 86400, out.session_expires));
+  if (out.session_expires != 0 && out.session_expires < out.min_se)
+    t.error("session_expires", "is below min_se (" + std::to_string(out.min_se) + "); 0 turns our own timer off");
+  out.logout_on_expiry = t.boolean_or("logout_on_expiry", out.logout_on_expiry);
   out.rate_limit = static_cast<double>(t.integer_or("rate_limit", 0, 100000, static_cast<std::int64_t>(out.rate_limit)));
   out.burst = static_cast<double>(t.integer_or("burst", 1, 100000, static_cast<std::int64_t>(out.burst)));
   out.ban_time = t.duration_or("ban_time", std::chrono::seconds(1), std::chrono::hours(24), out.ban_time);

@@ -149,6 +149,14 @@ struct SipSection {
   Nanos ring_timeout = std::chrono::seconds(30);   // SIP-side cap on ringing an agent
   std::uint32_t max_expires = 3600;                // REGISTER expiry cap (seconds)
   std::uint32_t min_expires = 60;
+  // RFC 4028 session timers on inbound calls (seconds): the interval we
+  // ask for or shorten a longer request to (0: none of our own, a peer's
+  // request is still honoured), and the shortest we accept (422 below).
+  std::uint32_t session_expires = 1800;
+  std::uint32_t min_se = 90;
+  // An agent whose phone's registration lapses or is removed is logged out
+  // in the ACD.
+  bool logout_on_expiry = false;
   double rate_limit = 50;                          // requests per second per source; 0: off
   double burst = 100;
   Nanos ban_time = std::chrono::minutes(5);

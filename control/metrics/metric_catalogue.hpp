@@ -218,6 +218,9 @@ inline constexpr MetricSpec sip_outbound_calls{"switchboard_sip_outbound_calls_t
                                                "Calls placed through the outbound trunk (callbacks): INVITEs sent.", kSip};
 inline constexpr MetricSpec sip_outbound_outcomes{"switchboard_sip_outbound_outcomes_total", kCounter, "outcome", "",
                                                   "Outbound calls by outcome: answered, failed.", kSip};
+inline constexpr MetricSpec sip_session_events{
+    "switchboard_sip_session_events_total", kCounter, "event", "",
+    "Session refreshes and their failures: re-INVITEs without SDP, session timers (RFC 4028).", kSip};
 
 inline constexpr std::array kAll = {
     &process_cpu_seconds, &process_resident_memory, &process_virtual_memory, &process_open_fds, &process_max_fds,
@@ -234,7 +237,7 @@ inline constexpr std::array kAll = {
     &acd_handle_time, &acd_agents, &acd_queue_agents_ready, &acd_callbacks_pending, &acd_dispatch_latency, &rec_active,
     &rec_started, &rec_completed, &rec_failed, &rec_frames_dropped, &sip_requests, &sip_responses, &sip_auth_failures,
     &sip_acl_rejections, &sip_registrations, &sip_dialogs, &sip_transport_drops, &sip_transfers, &sip_outbound_calls,
-    &sip_outbound_outcomes};
+    &sip_outbound_outcomes, &sip_session_events};
 
 // The spec named `name`, or nullptr.
 const MetricSpec* find(std::string_view name) noexcept;

@@ -44,6 +44,8 @@ struct OutboundOutcomes final : CallPort {
   void transfer(CallId, const calls::TransferTarget&, const std::string&) override {}
   void outbound_answered(CallId call, dataplane::Endpoint media) override { answered.emplace_back(call, media); }
   void outbound_failed(CallId call, const std::string& why) override { failed.emplace_back(call, why); }
+  // No registrar use here: nothing lapses.
+  void logout_agent(const std::string& agent, const std::string&) override { ADD_FAILURE() << "logout " << agent; }
 };
 
 // The B2BUA's SIP socket: what it sends goes out over UDP; what arrives is

@@ -178,6 +178,7 @@ void B2bua::on_response(TransactionId id, const SipMessage& resp) {
   const auto it = by_txn_.find(id);
   if (it == by_txn_.end()) return;
   Session* s = session_by_token(it->second);
+  if (Leg* leg = s ? refreshing_leg(*s, id) : nullptr) return on_refresh_response(resp, *s, *leg);
   if (s)
     if (Leg* dialled = dialling_leg(*s, id)) return on_outbound_response(resp, *s, *dialled);
   if (!s || !s->agent || s->agent->invite_txn != id) return;  // BYE / CANCEL answers: nothing to do
@@ -286,6 +287,10 @@ void B2bua::on_transport_error(TransactionId id, const Status&) {
   const auto it = by_txn_.find(id);
   if (it == by_txn_.end()) return;
   Session* s = session_by_token(it->second);
+  if (Leg* leg = s ? refreshing_leg(*s, id) : nullptr) {
+    if (leg->timer.refresh_in_flight) on_refresh_failed(*s, *leg);
+    return maybe_erase(s->token);
+  }
   if (Leg* dialled = s ? dialling_leg(*s, id) : nullptr) {
     // The trunk never answered our INVITE (timer B) or cannot be reached.
     const bool outgoing = dialled->state == Leg::State::kOutgoing;

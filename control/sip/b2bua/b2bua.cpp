@@ -143,12 +143,14 @@ void B2bua::respond(TransactionId id, int code, std::string_view reason,
   layer_.respond(id, code, reason, o).ignore_error();
 }
 
-void B2bua::respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp) {
+void B2bua::respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp,
+                        const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   ResponseOptions o;
   o.to_tag = leg.local_tag;
   o.copy_record_route = true;
   const std::string ct = contact(leg.origin);
-  o.headers = {{"Contact", ct}, {"Allow", kAllow}, {"Server", options_.user_agent}};
+  o.headers = {{"Contact", ct}, {"Allow", kAllow}, {"Supported", kSupported}, {"Server", options_.user_agent}};
+  for (const auto& [name, value] : extra_headers) o.headers.emplace_back(name, value);
   o.content_type = "application/sdp";
   o.body = sdp;
   auto bytes = make_response(req, 200, "OK", o);
@@ -175,6 +177,7 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
       if (!leg || leg->call_id != *cid || !leg->two_xx) continue;
       leg->two_xx->on_ack();
       leg->two_xx.reset();
+      if (leg->offer_in_2xx) return on_reoffer_ack(*s, *leg, req);
       if (leg->state != Leg::State::kWaitAck) continue;
       leg->state = Leg::State::kUp;
       if (leg == &*s->caller && leg->our_offer) return on_ack_answer(*s, *leg, req);
@@ -186,13 +189,13 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
     const Transaction* t = layer_.find(id);
     auto out = registrar_.on_register(req, t ? t->peer() : Peer{});
     if (out.auth_failed) counters_.auth_failures.fetch_add(1, std::memory_order_relaxed);
-    counters_.registrations.store(registrar_.active(), std::memory_order_relaxed);
-    return respond(id, out.code, out.reason, std::move(out.headers));
+    respond(id, out.code, out.reason, std::move(out.headers));
+    return after_registrar_change("registration-removed");
   }
   if (method == "OPTIONS") {
     return respond(id, 200, "OK",
                    {{"Allow", std::string(kAllow)}, {"Accept", "application/sdp, application/dtmf-relay, application/dtmf"},
-                    {"Supported", ""}});
+                    {"Supported", std::string(kSupported)}});
   }
   if (!to_hdr->tag.empty()) {
     if (!s) return respond(id, 481, "Call/Transaction Does Not Exist");
@@ -205,7 +208,7 @@ void B2bua::on_request(TransactionId id, const SipMessage& req) {
     return on_in_dialog(id, req, *s, agent_leg);
   }
   if (method == "INVITE") return on_new_invite(id, req);
-  if (method == "BYE" || method == "INFO") return respond(id, 481, "Call/Transaction Does Not Exist");
+  if (method == "BYE" || method == "INFO" || method == "UPDATE") return respond(id, 481, "Call/Transaction Does Not Exist");
   // REFER outside a dialog (there is no call to transfer) and everything
   // else: say so rather than accept and ignore.
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
@@ -235,9 +238,12 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
     auto req_list = token_list(req, HeaderId::kRequire);
     std::string unsupported;
     if (req_list)
-      for (auto tok : *req_list) unsupported += (unsupported.empty() ? "" : ", ") + std::string(tok);
+      for (auto tok : *req_list)
+        if (!sdp::iequals(tok, kSupported)) unsupported += (unsupported.empty() ? "" : ", ") + std::string(tok);
     if (!unsupported.empty()) return respond(id, 420, "Bad Extension", {{"Unsupported", unsupported}});
   }
+  TimerDecision timer;
+  if (!negotiate_request_timer(id, req, Leg{}, true, timer)) return;
   if (sessions_.size() >= options_.max_dialogs)
     return respond(id, 503, "Service Unavailable", {{"Retry-After", "5"}});
   std::optional<sdp::SessionDescription> offer;
@@ -288,6 +294,7 @@ void B2bua::on_new_invite(TransactionId id, const SipMessage& req) {
     for (const auto& r : *rr) leg.route_set.push_back("<" + std::string(r.uri.text) + ">");
   leg.remote_cseq = cs->number;
   leg.invite_txn = id;
+  leg.pending_timer = timer;
   leg.origin = source;
   leg.peer = dialog_destination(leg.route_set, leg.remote_target, source);
   calls::InboundCall in;
@@ -387,7 +394,8 @@ void B2bua::on_call_started(std::uint64_t token, Result<Started> started) {
     calls_.hangup(s->call, "caller");
     return maybe_erase(token);
   }
-  respond_2xx(leg.invite_txn, t->request().message(), leg, body);
+  respond_2xx(leg.invite_txn, t->request().message(), leg, body, timer_headers(leg.pending_timer));
+  start_timer(leg, leg.pending_timer.interval, leg.pending_timer.uas_refreshes);
   leg.state = Leg::State::kWaitAck;
 }
 
@@ -398,17 +406,9 @@ std::string B2bua::late_offer_codec() const {
 }
 
 void B2bua::on_ack_answer(Session& s, Leg& leg, const SipMessage& ack) {
-  std::optional<sdp::NegotiatedMedia> media;
-  std::string why = "no SDP answer in the ACK";
-  if (!ack.body().empty()) {
-    auto answer = sdp::parse(ack.body());
-    if (!answer) why = "unreadable SDP answer in the ACK: " + answer.status().message();
-    else if (auto m = sdp::process_answer(*leg.our_offer, *answer); !m) why = "SDP answer refused: " + m.status().message();
-    else media = *m;
-  }
-  const dataplane::Endpoint ep = media ? media_endpoint(*media) : dataplane::Endpoint{};
-  if (media && !ep.valid()) why = "SDP answer without an IPv4 media address";
-  if (!media || !ep.valid()) {
+  std::string why;
+  const std::optional<sdp::NegotiatedMedia> media = answer_in_ack(*leg.our_offer, ack, why);
+  if (!media) {
     // RFC 3261 §13.2.2.4 leaves a UAS no way to refuse an answer but to
     // end the session.
     spdlog::info("sip: call {}: {}: BYE", s.call, why);
@@ -421,7 +421,7 @@ void B2bua::on_ack_answer(Session& s, Leg& leg, const SipMessage& ack) {
   }
   leg.media = *media;
   leg.codecs = {media->codec};
-  if (s.call && !s.call_ended) calls_.update_media(s.call, 0, ep, media->remote_hold);
+  if (s.call && !s.call_ended) calls_.update_media(s.call, 0, media_endpoint(*media), media->remote_hold);
 }
 
 void B2bua::on_cancel(TransactionId invite, const SipMessage&) {
@@ -469,27 +469,10 @@ void B2bua::on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bo
     return;  // the other leg is torn down when call control reports the end
   }
   if (method == "INVITE") return on_reinvite(id, req, s, *leg, agent_leg);
+  if (method == "UPDATE") return on_update(id, req, s, *leg, agent_leg);
   if (method == "INFO") return on_info(id, req, s);
   if (method == "REFER") return on_refer(id, req, s, *leg, agent_leg);
   respond(id, 501, "Not Implemented", {{"Allow", std::string(kAllow)}});
-}
-
-void B2bua::on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg) {
-  if (leg.reinvite_pending || leg.state == Leg::State::kWaitAck || leg.two_xx)
-    return respond(id, 491, "Request Pending");
-  if (req.body().empty() || !leg.sdp_origin)
-    return respond(id, 488, "Not Acceptable Here", {{"Warning", "399 - \"an SDP offer is required\""}});
-  auto offer = sdp::parse(req.body());
-  if (!offer) return respond(id, 400, "Bad Request", {{"Warning", "399 - \"SDP: unreadable\""}});
-  auto a = sdp::answer_offer(*offer, caps(leg.local_port, {leg.media.codec}), *leg.sdp_origin);
-  if (!a) return respond(id, 488, "Not Acceptable Here");
-  if (auto c = contacts(req); c && !c->empty() && !c->front().star)
-    leg.remote_target = std::string(c->front().address.uri.text);
-  const bool hold = a->media.remote_hold;
-  dataplane::Endpoint ep = media_endpoint(a->media);
-  leg.media = a->media;
-  if (s.call && !s.call_ended) calls_.update_media(s.call, agent_leg ? 1 : 0, ep, hold);
-  respond_2xx(id, req, leg, sdp::serialize(a->answer));
 }
 
 void B2bua::on_info(TransactionId id, const SipMessage& req, Session& s) {
@@ -542,6 +525,7 @@ std::optional<Nanos> B2bua::next_deadline() const {
       if (leg->two_xx)
         if (auto t = leg->two_xx->next_deadline()) take(*t);
       if (leg->state == Leg::State::kOutgoing && leg->ring_deadline.count() > 0) take(leg->ring_deadline);
+      if (auto t = timer_deadline(*leg)) take(*t);
     }
   }
   // Registrations expire on their own; look once a second.
@@ -576,10 +560,22 @@ void B2bua::on_tick(Nanos now) {
     for (Leg* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
       if (leg && leg->outbound && leg->state == Leg::State::kOutgoing && now >= leg->ring_deadline)
         cancel_outbound(*s, *leg, "no-answer", true);
+    for (Leg* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
+      if (leg) tick_timer(*s, *leg, now);
     maybe_erase(token);
   }
   registrar_.expire();
+  after_registrar_change("registration-expired");
+}
+
+void B2bua::after_registrar_change(std::string_view why) {
   counters_.registrations.store(registrar_.active(), std::memory_order_relaxed);
+  for (const std::string& agent : registrar_.take_lapsed()) {
+    if (!options_.logout_on_expiry) continue;
+    spdlog::info("sip: agent {}: {}: logged out", agent, why);
+    counters_.registration_logouts.fetch_add(1, std::memory_order_relaxed);
+    calls_.logout_agent(agent, std::string(why));
+  }
 }
 
 }  // namespace sb::sip::b2bua

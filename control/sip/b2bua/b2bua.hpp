@@ -10,7 +10,8 @@
 // is checked (ACL, Digest when the trunk has credentials, SDP), call
 // control starts the call (the media session gives our caller-side port),
 // and the 200 carries our SDP answer; the 2xx is retransmitted until ACK.
-// CANCEL, BYE, re-INVITE (media change, hold), INFO (DTMF), OPTIONS are
+// CANCEL, BYE, re-INVITE (media change, hold; without SDP our offer goes
+// in the 2xx, reoffer.cpp), UPDATE, INFO (DTMF), OPTIONS are
 // served in or out of the dialog as RFC 3261 says; REGISTER goes to the
 // registrar. An INVITE without SDP (late offer) gets our offer in the 200
 // (one G.711 codec, so the media session can start before the answer)
@@ -34,6 +35,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,6 +46,7 @@
 
 #include "control/calls/call_control.hpp"
 #include "control/sip/b2bua/registrar.hpp"
+#include "control/sip/b2bua/session_timer.hpp"
 #include "control/sip/sdp/offer_answer.hpp"
 #include "control/sip/transaction_layer.hpp"
 
@@ -70,6 +73,9 @@ class CallPort {
   // address), or the leg could not be set up.
   virtual void outbound_answered(CallId call, dataplane::Endpoint remote_media) = 0;
   virtual void outbound_failed(CallId call, const std::string& why) = 0;
+  // [sip] logout_on_expiry: the agent's phone's registration lapsed (it
+  // expired or was removed); log the agent out in the ACD.
+  virtual void logout_agent(const std::string& agent, const std::string& why) = 0;
 };
 
 class WireSink {
@@ -108,14 +114,20 @@ struct B2buaOptions {
   RegistrarOptions registrar;
   TransactionLayerConfig transactions;
   std::optional<OutboundTrunk> outbound;     // none: callbacks cannot be placed
+  SessionTimerPolicy session_timer;          // RFC 4028 on inbound calls
+  bool logout_on_expiry = false;             // a lapsed registration logs its agent out
+  // Whether an id is an ACD agent (a REFER's Refer-To user part that is
+  // also a number is an agent if so, else dialled). Unset: the agents
+  // with SIP credentials. Called on the SIP thread.
+  std::function<bool(const std::string&)> is_agent;
 };
 
 // Relaxed atomics: written by the SIP thread, read by metric scrapes; each
 // is an independent count, no ordering with other data is implied.
 struct B2buaCounters {
-  static constexpr const char* kMethods[] = {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS",
-                                             "INFO", "REFER", "other"};
-  static constexpr std::size_t kMethodCount = 9;
+  static constexpr const char* kMethods[] = {"INVITE", "ACK",  "BYE",   "CANCEL", "REGISTER", "OPTIONS",
+                                             "INFO",   "REFER", "UPDATE", "other"};
+  static constexpr std::size_t kMethodCount = 10;
   std::atomic<std::uint64_t> requests[kMethodCount] = {};
   std::atomic<std::uint64_t> responses[6] = {};   // 1xx .. 6xx sent
   std::atomic<std::uint64_t> auth_failures{0};
@@ -128,6 +140,17 @@ struct B2buaCounters {
   // Calls we place (callbacks): INVITEs sent; answered; not placed, refused,
   // not answered or unreachable (each reported as outbound_failed).
   std::atomic<std::uint64_t> outbound_placed{0}, outbound_answered{0}, outbound_failed{0};
+  // Sessions kept up or ended by what peers send: a re-INVITE without SDP
+  // whose ACK answered our offer; one whose ACK had no usable answer (the
+  // previous media stays).
+  std::atomic<std::uint64_t> offerless_reinvites_answered{0}, offerless_reinvites_bad_answer{0};
+  // Session timers (RFC 4028): refreshes by the peer and by us; our
+  // refreshes refused or unanswered; sessions ended because nobody
+  // refreshed them; requests refused 422 (interval below min_se).
+  std::atomic<std::uint64_t> session_refreshes_by_peer{0}, session_refreshes_by_us{0};
+  std::atomic<std::uint64_t> session_refresh_failures{0}, sessions_expired{0}, session_intervals_too_small{0};
+  // Agents logged out because their phone's registration lapsed.
+  std::atomic<std::uint64_t> registration_logouts{0};
 };
 
 class B2bua final : public TransactionUser {
@@ -180,7 +203,39 @@ class B2bua final : public TransactionUser {
  private:
   void on_new_invite(TransactionId id, const SipMessage& req);
   void on_in_dialog(TransactionId id, const SipMessage& req, Session& s, bool agent_leg);
+  // In-dialog offer/answer (reoffer.cpp): re-INVITE with or without an
+  // offer, UPDATE, and the ACK answering the offer in our 2xx.
   void on_reinvite(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  void on_update(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
+  // Answers the offer in `req` and hands its media to call control; the
+  // answer's SDP, or nullopt once an error response was sent.
+  std::optional<std::string> answer_reoffer(TransactionId id, const SipMessage& req, Session& s, Leg& leg,
+                                            bool agent_leg);
+  void on_reoffer_ack(Session& s, Leg& leg, const SipMessage& ack);
+  // The media agreed by the answer in `ack` to `offer`; nullopt with `why`
+  // when it is missing, unreadable, refused or has no IPv4 address.
+  std::optional<sdp::NegotiatedMedia> answer_in_ack(const sdp::SessionDescription& offer, const SipMessage& ack,
+                                                     std::string& why) const;
+  // RFC 4028 (session_timer.cpp). The request's timer negotiated into
+  // `out`; false once 400 or 422 was sent.
+  bool negotiate_request_timer(TransactionId id, const SipMessage& req, const Leg& leg, bool initial,
+                               TimerDecision& out);
+  void start_timer(Leg& leg, std::uint32_t interval, bool we_refresh);
+  // After our 2xx to the peer's re-INVITE or UPDATE: its refresh.
+  void restart_timer_for_peer(Leg& leg, const TimerDecision& timer);
+  static Nanos timer_bye_at(const Leg& leg);
+  static std::optional<Nanos> timer_deadline(const Leg& leg);
+  void tick_timer(Session& s, Leg& leg, Nanos now);
+  void send_refresh(Session& s, Leg& leg);
+  void on_refresh_response(const SipMessage& resp, Session& s, Leg& leg);
+  void on_refresh_failed(Session& s, Leg& leg);
+  // The leg whose session refresh is transaction `id`, if any.
+  static Leg* refreshing_leg(Session& s, TransactionId id);
+  void end_for_timer(Session& s, Leg& leg, const char* reason);
+  // What a leg offers once its media runs: the codec (under the payload
+  // type) and telephone-event number already in use, so an answer cannot
+  // move the call to something the media session does not run.
+  sdp::LocalCapabilities current_caps(const Leg& leg) const;
   void on_info(TransactionId id, const SipMessage& req, Session& s);
   void on_outbound_response(const SipMessage& resp, Session& s, Leg& leg);
   // The session's leg whose INVITE `invite` is, when we dialled it through
@@ -196,6 +251,7 @@ class B2bua final : public TransactionUser {
   // REFER in a dialog (transfer.cpp) and the NOTIFYs reporting it.
   void on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg);
   void notify_refer(Session& s, int code, std::string_view reason, bool final);
+  bool is_agent(const std::string& id) const;
   void on_agent_response(TransactionId id, const SipMessage& resp, Session& s);
   // Late offer: the caller's ACK carries the answer to the offer in our 200.
   void on_ack_answer(Session& s, Leg& leg, const SipMessage& ack);
@@ -205,7 +261,8 @@ class B2bua final : public TransactionUser {
                std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = {},
                std::string_view to_tag = {}, bool dialog = false);
   // A 2xx to an INVITE with our SDP, retransmitted until ACK.
-  void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp);
+  void respond_2xx(TransactionId id, const SipMessage& req, Leg& leg, const std::string& sdp,
+                   const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
   // In-dialog requests we originate.
   std::string dialog_request(Leg& leg, std::string_view method, std::uint32_t cseq, const std::string& branch,
                              std::string_view body_type = {}, std::string_view body = {},
@@ -228,6 +285,9 @@ class B2bua final : public TransactionUser {
   std::string via(const Peer& to, const std::string& branch) const;
   std::string contact(const Peer& to) const;
   void count_response(std::string_view bytes);
+  // Registrations that lapsed since the last look: gauge, and logouts
+  // when [sip] logout_on_expiry asks for them.
+  void after_registrar_change(std::string_view why);
 
   const Clock& clock_;
   B2buaOptions options_;

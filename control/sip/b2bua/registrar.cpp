@@ -1,5 +1,6 @@
 #include "control/sip/b2bua/registrar.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "control/sip/headers.hpp"
@@ -107,11 +108,11 @@ AuthOutcome Registrar::on_register(const SipMessage& request, const Peer& source
         out.reason = "Bad Request";
         return out;
       }
-      bindings_.erase(aor_user);
+      if (bindings_.erase(aor_user)) lapsed_.push_back(aor_user);
       continue;
     }
     if (e == 0) {
-      bindings_.erase(aor_user);
+      if (bindings_.erase(aor_user)) lapsed_.push_back(aor_user);
       continue;
     }
     if (e < options_.min_expires) {
@@ -142,6 +143,7 @@ std::optional<Binding> Registrar::lookup(const std::string& agent) {
   const auto it = bindings_.find(agent);
   if (it == bindings_.end()) return std::nullopt;
   if (it->second.expires_at <= clock_.now()) {
+    lapsed_.push_back(it->first);
     bindings_.erase(it);
     return std::nullopt;
   }
@@ -160,6 +162,7 @@ std::size_t Registrar::expire() {
   std::size_t n = 0;
   for (auto it = bindings_.begin(); it != bindings_.end();) {
     if (it->second.expires_at <= now) {
+      lapsed_.push_back(it->first);
       it = bindings_.erase(it);
       ++n;
     } else {
@@ -167,6 +170,15 @@ std::size_t Registrar::expire() {
     }
   }
   return n;
+}
+
+std::vector<std::string> Registrar::take_lapsed() {
+  std::vector<std::string> out;
+  // A phone that moved (Expires: 0 for the old contact, then the new one)
+  // is still registered.
+  for (auto& agent : std::exchange(lapsed_, {}))
+    if (!bindings_.count(agent) && std::find(out.begin(), out.end(), agent) == out.end()) out.push_back(std::move(agent));
+  return out;
 }
 
 }  // namespace sb::sip::b2bua

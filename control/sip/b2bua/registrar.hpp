@@ -96,6 +96,9 @@ class Registrar {
   bool is_registered_host(const std::string& host) const;
   // Drops expired bindings; returns how many.
   std::size_t expire();
+  // Agents whose binding lapsed (expired, or removed with Expires: 0)
+  // since the last call; a binding replaced by a fresh one is not lapsed.
+  std::vector<std::string> take_lapsed();
   std::size_t active() const noexcept { return bindings_.size(); }
   const DigestAuthenticator& authenticator() const noexcept { return auth_; }
 
@@ -105,6 +108,7 @@ class Registrar {
   DigestAuthenticator auth_;
   std::map<std::string, std::string, std::less<>> passwords_;
   std::map<std::string, Binding, std::less<>> bindings_;
+  std::vector<std::string> lapsed_;
 };
 
 // ---- template ----

@@ -9,14 +9,18 @@
 #include <vector>
 
 #include "control/sip/b2bua/b2bua.hpp"
+#include "control/sip/b2bua/session_timer.hpp"
 
 namespace sb::sip::b2bua {
 
 // on_call_ended's reason for a caller let go to wait for its callback.
 inline constexpr std::string_view kCallbackWaiting = "callback_waiting";
 
+// The extensions we support (RFC 4028 session timers), in Supported.
+inline constexpr std::string_view kSupported = "timer";
+
 // What we serve, in Allow headers.
-inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER";
+inline constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER, UPDATE";
 
 struct B2bua::Leg {
   enum class State : std::uint8_t {
@@ -43,6 +47,9 @@ struct B2bua::Leg {
   std::unique_ptr<sdp::LocalOrigin> sdp_origin;
   std::optional<sdp::SessionDescription> our_offer;    // agent leg: our INVITE's SDP
   std::optional<sdp::SessionDescription> remote_offer; // caller leg: the INVITE's SDP
+  // The offer in the 2xx we are sending to a re-INVITE without SDP; the
+  // ACK brings the answer (reoffer.cpp).
+  std::optional<sdp::SessionDescription> offer_in_2xx;
   sdp::NegotiatedMedia media;
   std::vector<std::string> codecs;      // what we offer/accept on this leg
   std::uint16_t local_port = 0;
@@ -52,6 +59,19 @@ struct B2bua::Leg {
   // Agent leg: released from the call (transfer); its BYE no longer ends
   // the call.
   bool released = false;
+  // RFC 4028 (session_timer.cpp): interval 0 is no timer.
+  struct Timer {
+    std::uint32_t interval = 0;         // seconds
+    bool we_refresh = false;
+    Nanos refresh_at{0};                // we_refresh: our next re-INVITE
+    Nanos expires_at{0};
+    bool refresh_in_flight = false;     // our refresh re-INVITE awaits its final answer
+    TransactionId refresh_txn = 0;      // the last one we sent
+    std::uint32_t refresh_cseq = 0;
+    bool retried_422 = false;
+    std::optional<sdp::SessionDescription> refresh_offer;
+  } timer;
+  TimerDecision pending_timer;          // caller leg: decided on the INVITE, started with our 2xx
   bool outbound = false;                // dialled through the outbound trunk (callback or transfer out)
   int auth_attempts = 0;                // outbound: Digest answers sent
 };

@@ -166,6 +166,14 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
       spdlog::warn("sip: call {}: outbound failure not delivered: call control is busy", call);
   }
 
+  // The ACD's inbox takes requests from any thread; the logout waits for
+  // the agent's current call to end, as an API logout does.
+  void logout_agent(const std::string& agent, const std::string& why) override {
+    const auto index = acd.agent_index(agent);
+    if (!index || !acd.submit(acd::Request::make(acd::Request::kLogout, *index)))
+      spdlog::warn("sip: agent {}: logout after {} not delivered to the ACD", agent, why);
+  }
+
   // ---- CallSignalling (media thread -> SIP thread) ----
   void place_outbound(const calls::OutboundCall& call) override {
     on_sip_thread([self = shared_from_this(), call] {
@@ -207,7 +215,8 @@ class SipCollector final : public metrics::Collector {
   std::vector<const metrics::MetricSpec*> describe() const override {
     using namespace metrics::catalogue;
     return {&sip_requests, &sip_responses,       &sip_auth_failures, &sip_acl_rejections, &sip_registrations,
-            &sip_dialogs,  &sip_transport_drops, &sip_transfers,     &sip_outbound_calls, &sip_outbound_outcomes};
+            &sip_dialogs,  &sip_transport_drops, &sip_transfers,     &sip_outbound_calls, &sip_outbound_outcomes,
+            &sip_session_events};
   }
   void collect(std::vector<metrics::FamilySnapshot>& out) const override {
     using namespace metrics::catalogue;
@@ -231,6 +240,15 @@ class SipCollector final : public metrics::Collector {
     auto& outcomes = family(sip_outbound_outcomes);
     outcomes.samples.push_back({{"answered"}, v(c.outbound_answered)});
     outcomes.samples.push_back({{"failed"}, v(c.outbound_failed)});
+    auto& sessions = family(sip_session_events);
+    sessions.samples.push_back({{"offerless_reinvite_answered"}, v(c.offerless_reinvites_answered)});
+    sessions.samples.push_back({{"offerless_reinvite_bad_answer"}, v(c.offerless_reinvites_bad_answer)});
+    sessions.samples.push_back({{"refreshed_by_peer"}, v(c.session_refreshes_by_peer)});
+    sessions.samples.push_back({{"refreshed_by_us"}, v(c.session_refreshes_by_us)});
+    sessions.samples.push_back({{"refresh_failed"}, v(c.session_refresh_failures)});
+    sessions.samples.push_back({{"expired"}, v(c.sessions_expired)});
+    sessions.samples.push_back({{"interval_too_small"}, v(c.session_intervals_too_small)});
+    sessions.samples.push_back({{"agent_logged_out"}, v(c.registration_logouts)});
     auto& drops = family(sip_transport_drops);
     if (impl_->transport) {
       const auto snap = impl_->transport->counters();
@@ -318,6 +336,11 @@ Status SipSubsystem::start(std::shared_ptr<const config::DaemonConfig> config) {
   o.codecs = sip.codecs;
   o.ring_timeout = sip.ring_timeout;
   o.max_dialogs = sip.max_dialogs;
+  o.session_timer.session_expires = sip.session_expires;
+  o.session_timer.min_se = sip.min_se;
+  o.logout_on_expiry = sip.logout_on_expiry;
+  // The ACD's directory is published for readers on any thread.
+  o.is_agent = [acd = &acd_](const std::string& id) { return acd->agent_index(id).has_value(); };
   o.transactions.max_transactions = sip.max_transactions;
   o.media_address = config->dataplane.bind;
   if (sip.outbound) {

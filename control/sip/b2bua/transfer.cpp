@@ -1,6 +1,8 @@
 // Blind transfer (RFC 3515 REFER) in the B2BUA: a REFER in the agent's or
 // the caller's dialog whose Refer-To names a queue (a DID mapped to
-// "queue:<name>") or an ACD agent id is accepted with 202, reported with
+// "queue:<name>"), an ACD agent id, or an outside number (a sip: user
+// part or a tel: URI of digits with an optional +, when it is neither a
+// DID nor an agent) is accepted with 202, reported with
 // NOTIFYs carrying message/sipfrag (100 Trying, then 200 OK or the error),
 // and handed to call control's transfer(). Call control releases the agent
 // who had the call (on_agent_released): its leg is hung up, and its BYE no
@@ -28,7 +30,29 @@ std::pair<int, std::string_view> sipfrag_status(const Status& st) {
   }
 }
 
+// The number a Refer-To names: digits with an optional leading '+', RFC
+// 3966 visual separators dropped; "" when it is not one.
+std::string dialable_number(std::string_view text) {
+  text = text.substr(0, text.find(';'));  // tel: parameters
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') out.push_back(c);
+    else if (c == '+' && i == 0) out.push_back(c);
+    else if (c != '-' && c != '.' && c != '(' && c != ')') return "";
+  }
+  const bool has_digit = out.size() > (out.rfind('+', 0) == 0 ? 1u : 0u);
+  return has_digit && out.size() <= 32 ? out : "";
+}
+
 }  // namespace
+
+bool B2bua::is_agent(const std::string& id) const {
+  if (options_.is_agent) return options_.is_agent(id);
+  for (const auto& c : options_.registrar.agents)
+    if (c.user == id) return true;
+  return false;
+}
 
 void B2bua::on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& leg, bool agent_leg) {
   auto refuse = [&](int code, std::string_view reason, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -39,8 +63,10 @@ void B2bua::on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& l
   if (!refer_to || req.count(HeaderId::kReferTo) != 1)
     return refuse(400, "Bad Request", {{"Warning", "399 - \"a REFER needs one Refer-To\""}});
   auto target = parse_name_addr(refer_to->value, "Refer-To");
-  if (!target || !target->uri.is_sip() || target->uri.user.empty())
-    return refuse(400, "Bad Request", {{"Warning", "399 - \"Refer-To: a SIP URI naming a queue or an agent\""}});
+  const bool tel = target && !target->uri.is_sip() && sdp::iequals(target->uri.scheme_text, "tel");
+  if (!target || (!target->uri.is_sip() && !tel) || (!tel && target->uri.user.empty()))
+    return refuse(400, "Bad Request",
+                  {{"Warning", "399 - \"Refer-To: a SIP URI naming a queue, an agent or a number, or a tel: URI\""}});
   // Attended transfer (Refer-To with Replaces) would need the target's
   // dialog; only blind transfers are served.
   if (!target->uri.headers.empty())
@@ -50,13 +76,19 @@ void B2bua::on_refer(TransactionId id, const SipMessage& req, Session& s, Leg& l
   if (s.refer) return refuse(491, "Request Pending");
 
   calls::TransferTarget to;
-  const std::string user(target->uri.user);
-  const auto did = options_.dids.find(user);
+  const std::string user(tel ? target->uri.opaque : target->uri.user);
+  const auto did = tel ? options_.dids.end() : options_.dids.find(user);
+  const std::string number = dialable_number(user);
+  if (tel && number.empty())
+    return refuse(400, "Bad Request", {{"Warning", "399 - \"Refer-To: the tel: URI is not a number\""}});
   if (did != options_.dids.end()) {
     if (did->second.rfind("queue:", 0) != 0)
       return refuse(403, "Forbidden", {{"Warning", "399 - \"the DID leads to an IVR menu, not a queue\""}});
     to.kind = calls::TransferTarget::Kind::kQueue;
     to.name = did->second.substr(6);
+  } else if (!number.empty() && (tel || !is_agent(user))) {
+    to.kind = calls::TransferTarget::Kind::kNumber;
+    to.name = number;
   } else {
     to.kind = calls::TransferTarget::Kind::kAgent;
     to.name = user;

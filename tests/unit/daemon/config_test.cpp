@@ -288,6 +288,36 @@ TEST(Config, SipOutboundTrunk) {
   }
 }
 
+TEST(Config, SipSessionTimersAndLogoutOnExpiry) {
+  auto r = load("[sip]\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  EXPECT_EQ(r.config->sip.session_expires, 1800u);
+  EXPECT_EQ(r.config->sip.min_se, 90u);
+  EXPECT_FALSE(r.config->sip.logout_on_expiry);
+  r = load("[sip]\nsession_expires = 600\nmin_se = 300\nlogout_on_expiry = true\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  EXPECT_EQ(r.config->sip.session_expires, 600u);
+  EXPECT_EQ(r.config->sip.min_se, 300u);
+  EXPECT_TRUE(r.config->sip.logout_on_expiry);
+  const auto shown = r.config->to_json()["sip"];
+  EXPECT_EQ(shown["session_expires"], 600);
+  EXPECT_EQ(shown["min_se"], 300);
+  EXPECT_EQ(shown["logout_on_expiry"], true);
+  // 0: no timer of our own.
+  r = load("[sip]\nsession_expires = 0\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  EXPECT_EQ(r.config->sip.session_expires, 0u);
+
+  auto lines = error_lines(load("[sip]\nsession_expires = 120\nmin_se = 300\n"));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_NE(lines[0].find("sip.session_expires: is below min_se (300)"), std::string::npos) << lines[0];
+  lines = error_lines(load("[sip]\nmin_se = 89\nsession_expires = -1\nlogout_on_expiry = \"yes\"\n"));
+  ASSERT_EQ(lines.size(), 3u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind("test.toml:2:10: sip.min_se: ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("test.toml:3:19: sip.session_expires: ", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("test.toml:4:20: sip.logout_on_expiry: ", 0), 0u) << lines[2];
+}
+
 TEST(Config, WarningsDoNotFailTheLoad) {
   const auto r = load("[dataplane]\ncores = [4095]\n[acd]\nqueues = {}\n");
   ASSERT_TRUE(r.ok());

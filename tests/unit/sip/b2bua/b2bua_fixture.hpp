@@ -41,6 +41,8 @@ struct FakeCalls final : CallPort {
   std::vector<std::pair<CallId, std::string>> outbound_failures;
   void outbound_answered(CallId call, dataplane::Endpoint media) override { outbound_answers.emplace_back(call, media); }
   void outbound_failed(CallId call, const std::string& why) override { outbound_failures.emplace_back(call, why); }
+  std::vector<std::pair<std::string, std::string>> logouts;  // agent, why
+  void logout_agent(const std::string& agent, const std::string& why) override { logouts.emplace_back(agent, why); }
   void update_media(CallId, int leg, dataplane::Endpoint to, bool hold) override {
     updates.emplace_back(leg, hold);
     updated_to.push_back(to);
@@ -112,13 +114,16 @@ class B2buaTest : public ::testing::Test {
   }
 
   // Agent `agent` (password "secret-<agent>") registers its phone at
-  // 127.0.0.1:`port` with MD5 Digest.
-  void register_agent(const std::string& agent, std::uint16_t port) {
+  // 127.0.0.1:`port` with MD5 Digest; with `expires` >= 0 the REGISTER
+  // asks for that (0 removes the binding) in a registration of its own.
+  void register_agent(const std::string& agent, std::uint16_t port, int expires = -1) {
     const std::string aor = "<sip:" + agent + "@switchboard.local>";
     const std::string contact = "<sip:" + agent + "@127.0.0.1:" + std::to_string(port) + ">";
     const std::string reg = "REGISTER sip:switchboard.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(port) +
-                            ";branch=z9hG4bK-r" + agent + "\r\nFrom: " + aor + ";tag=p\r\nTo: " + aor +
-                            "\r\nCall-ID: reg" + agent + "\r\nCSeq: 1 REGISTER\r\nContact: " + contact +
+                            ";branch=z9hG4bK-r" + agent + (expires >= 0 ? "x" + std::to_string(expires) : "") + "\r\nFrom: " + aor + ";tag=p\r\nTo: " + aor +
+                            "\r\nCall-ID: reg" + agent + (expires >= 0 ? "-" + std::to_string(expires) : "") +
+                            "\r\nCSeq: 1 REGISTER\r\nContact: " + contact +
+                            (expires >= 0 ? "\r\nExpires: " + std::to_string(expires) : "") +
                             "\r\nContent-Length: 0\r\n\r\n";
     const Peer phone{"127.0.0.1", port, "UDP", false};
     b2bua_->on_message(*OwnedMessage::parse(reg), phone);
@@ -135,7 +140,8 @@ class B2buaTest : public ::testing::Test {
                                                  "\", realm=\"switchboard.local\", nonce=\"" + nonce +
                                                  "\", uri=\"sip:switchboard.local\", response=\"" + resp + "\"\r\n");
     b2bua_->on_message(*OwnedMessage::parse(reg2), phone);
-    ASSERT_NE(wire_.last("SIP/2.0 200").find("expires="), std::string::npos) << wire_.last("SIP/2.0");
+    if (expires == 0) ASSERT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 200"), std::string::npos) << wire_.last("SIP/2.0");
+    else ASSERT_NE(wire_.last("SIP/2.0 200").find("expires="), std::string::npos) << wire_.last("SIP/2.0");
   }
 
   // The agent leg's dialog as the phone sees it.

@@ -137,18 +137,50 @@ TEST_F(TransferTest, BadRefersAreRefused) {
   const AgentDialog d = talking();
   from_agent(d, "REFER", 2);
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 400"), std::string::npos);
-  from_agent(d, "REFER", 3, "Refer-To: <tel:+15550002>\r\n");
+  // A tel: URI that is no number, and a scheme that leads nowhere.
+  from_agent(d, "REFER", 3, "Refer-To: <tel:call-me-maybe>\r\n");
+  EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 400"), std::string::npos);
+  from_agent(d, "REFER", 4, "Refer-To: <mailto:boss@example.com>\r\n");
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 400"), std::string::npos);
   // DID 100 leads to an IVR menu, not a queue.
-  from_agent(d, "REFER", 4, "Refer-To: <sip:100@127.0.0.1>\r\n");
+  from_agent(d, "REFER", 5, "Refer-To: <sip:100@127.0.0.1>\r\n");
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 403"), std::string::npos);
   // Attended transfer.
-  from_agent(d, "REFER", 5, "Refer-To: <sip:1002@127.0.0.1?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>\r\n");
+  from_agent(d, "REFER", 6, "Refer-To: <sip:1002@127.0.0.1?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>\r\n");
   EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 403"), std::string::npos);
   EXPECT_TRUE(calls_.transfers.empty());
   EXPECT_TRUE(notifies("sip:1001@127.0.0.1:5090").empty());
-  EXPECT_EQ(b2bua_->counters().transfers_refused.load(), 4u);
+  EXPECT_EQ(b2bua_->counters().transfers_refused.load(), 5u);
   EXPECT_EQ(b2bua_->counters().transfers_accepted.load(), 0u);
+}
+
+TEST_F(TransferTest, ANumberThatIsNeitherADidNorAnAgentIsDialled) {
+  const AgentDialog d = talking();
+  // Refer-To -> what call control is asked for.
+  const std::pair<std::string, calls::TransferTarget> cases[] = {
+      {"<sip:+15550002@carrier.example>", {calls::TransferTarget::Kind::kNumber, "+15550002"}},
+      {"<sip:5551234@127.0.0.1;user=phone>", {calls::TransferTarget::Kind::kNumber, "5551234"}},
+      {"<tel:+1-555-000-3>", {calls::TransferTarget::Kind::kNumber, "+15550003"}},
+      {"<tel:5550004;phone-context=example.com>", {calls::TransferTarget::Kind::kNumber, "5550004"}},
+      // Digits, but an agent's id: the agent; a queue's DID: the queue.
+      {"<sip:1002@switchboard.local>", {calls::TransferTarget::Kind::kAgent, "1002"}},
+      {"<sip:200@127.0.0.1>", {calls::TransferTarget::Kind::kQueue, "support"}},
+      // Not a number: taken as an agent id (call control refuses unknown ones).
+      {"<sip:alice@switchboard.local>", {calls::TransferTarget::Kind::kAgent, "alice"}},
+  };
+  int cseq = 2;
+  for (const auto& [refer_to, expected] : cases) {
+    SCOPED_TRACE(refer_to);
+    calls_.transfers.clear();
+    from_agent(d, "REFER", cseq++, "Refer-To: " + refer_to + "\r\n");
+    EXPECT_NE(wire_.last("SIP/2.0 ").find("SIP/2.0 202"), std::string::npos) << wire_.last("SIP/2.0 ");
+    ASSERT_EQ(calls_.transfers.size(), 1u);
+    EXPECT_EQ(calls_.transfers[0].to.kind, expected.kind);
+    EXPECT_EQ(calls_.transfers[0].to.name, expected.name);
+    EXPECT_EQ(calls_.transfers[0].by, "agent");
+    // Call control refuses; the next REFER is not pending behind it.
+    b2bua_->on_transfer_result(61, not_found("no"));
+  }
 }
 
 }  // namespace
