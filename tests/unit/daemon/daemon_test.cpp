@@ -207,6 +207,12 @@ TEST_F(DaemonLifecycle, RealSignals) {
   TestSubsystem* calls = s.get();
   calls->live = 1;
   d.add(std::move(s));
+  // A SIGHUP that lands before run() has installed its signal_set would
+  // kill the test process (the default action); ignored until then, the
+  // loop below simply sends another.
+  struct sigaction ignore_hup {}, previous_hup {};
+  ignore_hup.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGHUP, &ignore_hup, &previous_hup), 0);
   auto done = std::async(std::launch::async, [&] { return d.run(); });
   ASSERT_TRUE(test::eventually([&] { return !logged().empty(); }));
   write_config("1h", 1, 28999);
@@ -221,6 +227,7 @@ TEST_F(DaemonLifecycle, RealSignals) {
   calls->live = 0;
   ASSERT_EQ(done.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_EQ(done.get(), 0);
+  sigaction(SIGHUP, &previous_hup, nullptr);
 }
 
 TEST_F(DaemonLifecycle, BrokenConfigIsRefusedAtLoad) {
