@@ -193,8 +193,8 @@ TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
   EXPECT_GE(talk(10), 8u);
 
   // A reload that changes the ACD (another agent) while the call talks.
-  test::write_file(dir_.file("switchboard.toml"), test::daemon_config(dir_, "info", dir_.file("rec")) + kCallConfig +
-                                                      "[[acd.agents]]\nid = \"a9\"\nskills = { english = 4 }\nqueues = [\"sales\"]\n");
+  write_config(std::string(kCallConfig) +
+               "[[acd.agents]]\nid = \"a9\"\nskills = { english = 4 }\nqueues = [\"sales\"]\n");
   daemon_->signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents").json()["agents"].size() == 2; }));
   EXPECT_EQ(call("GET", call_path).json()["state"], "talking");

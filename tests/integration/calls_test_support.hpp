@@ -61,12 +61,16 @@ inline Heard classify(const std::vector<UdpPeer::Datagram>& packets) {
 class CallsDaemon : public ::testing::Test {
  protected:
   void start(const std::string& call_config) {
-    const std::string cfg = dir_.file("switchboard.toml");
-    write_file(cfg, daemon_config(dir_, "info", dir_.file("rec")) + call_config);
-    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg});
+    write_config(call_config);
+    daemon_ = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{switchboard_binary(), "run", "--config", dir_.file("switchboard.toml")});
     port_ = port_from_banner(*daemon_);
     ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
     ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
+  }
+  // (Re)writes the config file; a SIGHUP makes a running daemon read it.
+  void write_config(const std::string& call_config) {
+    write_file(dir_.file("switchboard.toml"), daemon_config(dir_, "info", dir_.file("rec")) + call_config);
   }
   void TearDown() override {
     if (!daemon_) return;
