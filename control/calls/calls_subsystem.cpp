@@ -204,9 +204,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
   // Each handler validates on the API thread, then runs on the media
   // control thread, which owns the calls.
   auto on_media_thread = [this](api::Responder respond, std::function<HttpResponse(dataplane::MediaSessions&)> fn) {
-    auto responder = std::make_shared<api::Responder>(std::move(respond));
-    if (!dataplane_.post([responder, fn](dataplane::MediaSessions& ms) { (*responder)(fn(ms)); }))
-      (*responder)(api::error_response(503, "unavailable", "call control is not running or is busy; retry"));
+    dataplane_.respond_on_media_thread(std::move(respond), std::move(fn), "call control");
   };
   SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls", [this, on_media_thread](const HttpRequest& req,
                                                                                          api::Responder respond) {
