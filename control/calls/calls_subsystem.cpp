@@ -15,14 +15,11 @@ using api::HttpRequest;
 using api::HttpResponse;
 using api::Method;
 
+// A call id in a path: decimal like the media API's ids, and at most 18
+// digits (the call API's limit).
 std::optional<CallId> parse_call_id(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  CallId id = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + static_cast<CallId>(c - '0');
-  }
-  return id;
+  if (text.size() > 18) return std::nullopt;
+  return daemon::parse_media_id(text);
 }
 
 // Calls by state, started and ended, read from call control's relaxed
