@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/process_cpu.hpp"
 #include "dataplane/media_sessions.hpp"
 #include "dataplane/rtp/rtp.hpp"
 
@@ -58,24 +59,6 @@ double cpu_seconds_of_thread() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
-}
-
-double cpu_seconds_of_process(pid_t pid) {
-  if (pid == 0) {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-  }
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::istringstream in(s.substr(s.rfind(')') + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 void pin(int core) {
@@ -475,7 +458,7 @@ Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
   // control thread is idle while the generator runs.
   const double gen_start = cpu_seconds_of_thread();
   (void)gen_start;
-  Result r = drive(legs, calls, seconds, 0, gen_core, [] { return cpu_seconds_of_process(0) - cpu_seconds_of_thread(); });
+  Result r = drive(legs, calls, seconds, 0, gen_core, [] { return sb::bench::process_cpu_seconds(0) - cpu_seconds_of_thread(); });
   r.target = rx == sb::dataplane::DataplaneConfig::SocketRx::kEpoll ? "switchboard-epoll" : "switchboard";
   if (!g_record_dir.empty()) {
     finish_recordings(**dp, sessions);
@@ -527,7 +510,7 @@ Result run_rtpengine(int calls, double seconds, int relay_core, int gen_core) {
     a.relay_port = static_cast<std::uint16_t>(to_a);
     b.relay_port = static_cast<std::uint16_t>(to_b);
   }
-  Result r = drive(legs, calls, seconds, pid, gen_core, [pid] { return cpu_seconds_of_process(pid); });
+  Result r = drive(legs, calls, seconds, pid, gen_core, [pid] { return sb::bench::process_cpu_seconds(pid); });
   r.target = "rtpengine";
   ::kill(pid, SIGTERM);
   int status;

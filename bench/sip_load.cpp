@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/process_cpu.hpp"
 #include "control/sip/builder.hpp"
 #include "control/sip/headers.hpp"
 #include "control/sip/message.hpp"
@@ -40,20 +41,6 @@
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-double daemon_cpu_seconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (s.empty()) return 0;
-  std::istringstream in(s.substr(s.rfind(')') + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 int udp_socket(std::uint16_t* port) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -235,7 +222,7 @@ int main(int argc, char** argv) {
   // ---- baseline: OPTIONS, same window ----
   if (options_count > 0) {
     int sent = 0, answered = 0, in_flight = 0;
-    const double cpu0 = daemon_cpu_seconds(d.pid);
+    const double cpu0 = sb::bench::process_cpu_seconds(d.pid);
     const auto t0 = SteadyClock::now();
     auto last_progress = t0;
     while (answered < options_count && SteadyClock::now() - last_progress < std::chrono::seconds(5)) {
@@ -264,7 +251,7 @@ int main(int argc, char** argv) {
     // Up to the last answer: a request whose datagram was lost is not
     // retried here, and waiting for it is not the daemon's time.
     const double wall = std::chrono::duration<double>(last_progress - t0).count();
-    const double cpu = daemon_cpu_seconds(d.pid) - cpu0;
+    const double cpu = sb::bench::process_cpu_seconds(d.pid) - cpu0;
     std::printf("baseline OPTIONS: %d answered of %d in %.2f s = %.0f/s; daemon CPU %.1f %% = %.1f us per request (%.0f per core-second)\n",
                 answered, options_count, wall, answered / wall, 100 * cpu / wall, 1e6 * cpu / std::max(1, answered),
                 answered / std::max(cpu, 1e-9));
@@ -275,7 +262,7 @@ int main(int argc, char** argv) {
   int started = 0, completed = 0, failed = 0, server_byes = 0;
   std::map<int, int> failures;
   std::vector<double> setup_ms;
-  const double cpu0 = daemon_cpu_seconds(d.pid);
+  const double cpu0 = sb::bench::process_cpu_seconds(d.pid);
   const auto t0 = SteadyClock::now();
   auto last_progress = t0;
   const std::string ruri = "sip:1000@127.0.0.1:" + std::to_string(sip_port);
@@ -398,7 +385,7 @@ int main(int argc, char** argv) {
     }
   }
   const double wall = std::chrono::duration<double>(SteadyClock::now() - t0).count();
-  const double cpu = daemon_cpu_seconds(d.pid) - cpu0;
+  const double cpu = sb::bench::process_cpu_seconds(d.pid) - cpu0;
   const auto p = percentiles(setup_ms);
   std::printf("calls: %d completed, %d failed (server BYE %d) of %d in %.2f s = %.0f setups/s; window %d, hold %.0f ms%s\n",
               completed, failed, server_byes, calls, wall, completed / wall, window, hold_ms, media ? ", RTP both ways" : "");

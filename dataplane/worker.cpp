@@ -700,6 +700,14 @@ void Worker::flush_outgoing(Outgoing& o) noexcept {
   o.queued = 0;
 }
 
+void Worker::finish_outgoing(Outgoing& o, WorkerCounter kind) noexcept {
+  flush_outgoing(o);
+  if (o.sent == 0) return;
+  counters_.add(cfg_.index, kTxPackets, o.sent);
+  counters_.add(cfg_.index, kTxBytes, o.bytes);
+  counters_.add(cfg_.index, kind, o.sent);
+}
+
 void Worker::send_media(Leg& leg, std::uint8_t payload_type, bool marker, std::uint32_t source_ssrc,
                         std::uint16_t seq_in, std::uint32_t ts_in, std::span<const std::uint8_t> payload,
                         std::int64_t now_ns, Outgoing& o) noexcept {
@@ -753,12 +761,7 @@ std::size_t Worker::run_playbacks(std::int64_t now_ns) noexcept {
       ++i;
     }
   }
-  flush_outgoing(o);
-  if (o.sent) {
-    counters_.add(cfg_.index, kTxPackets, o.sent);
-    counters_.add(cfg_.index, kTxBytes, o.bytes);
-    counters_.add(cfg_.index, kPlaybackPackets, o.sent);
-  }
+  finish_outgoing(o, kPlaybackPackets);
   flush_tallies();
   return o.sent;
 }

@@ -117,6 +117,9 @@ class Worker {
   void send_media(Leg& leg, std::uint8_t payload_type, bool marker, std::uint32_t source_ssrc, std::uint16_t seq,
                   std::uint32_t ts, std::span<const std::uint8_t> payload, std::int64_t now_ns, Outgoing& o) noexcept;
   void flush_outgoing(Outgoing& o) noexcept;
+  // Flushes what is queued, then counts all the pass sent: as transmitted
+  // packets and bytes, and as `kind` (prompt packets, mixes).
+  void finish_outgoing(Outgoing& o, WorkerCounter kind) noexcept;
 
   // ---- DTMF generation (worker_dtmf.cpp) ----
   void send_dtmf(const Command& c) noexcept;

@@ -285,12 +285,7 @@ void Worker::run_rooms(std::int64_t now_ns) noexcept {
       ++ticks;
     }
   }
-  flush_outgoing(o);
-  if (o.sent) {
-    counters_.add(cfg_.index, kTxPackets, o.sent);
-    counters_.add(cfg_.index, kTxBytes, o.bytes);
-    counters_.add(cfg_.index, kMixedOut, o.sent);
-  }
+  finish_outgoing(o, kMixedOut);
   if (ticks) counters_.add(cfg_.index, kMixTicks, ticks);
   flush_tallies();
 }

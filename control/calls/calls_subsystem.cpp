@@ -15,14 +15,16 @@ using api::HttpRequest;
 using api::HttpResponse;
 using api::Method;
 
+// A call id in a path: decimal like the media API's ids, and at most 18
+// digits (the call API's limit).
 std::optional<CallId> parse_call_id(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  CallId id = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + static_cast<CallId>(c - '0');
-  }
-  return id;
+  if (text.size() > 18) return std::nullopt;
+  return daemon::parse_media_id(text);
+}
+
+// The answer to a path whose {id} is not a call id.
+HttpResponse no_call(const std::string& text) {
+  return api::error_response(404, "not_found", "no call \"" + text + "\"");
 }
 
 // Calls by state, started and ended, read from call control's relaxed
@@ -100,7 +102,7 @@ Status register_supervisor_routes(api::Router& router, CallControl& control, dae
     auto body = api::parse_supervise_request(req, /*mode_only=*/false);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto id = parse_call_id(req.param("id"));
-    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    if (!id) return respond(no_call(req.param("id")));
     const auto b = std::get<api::SuperviseBody>(body);
     if (!b.join) return change_mode(*id, b.mode, std::move(respond));
     // Answered once the worker has opened the supervisor's port (or refused).
@@ -127,13 +129,13 @@ Status register_supervisor_routes(api::Router& router, CallControl& control, dae
     auto body = api::parse_supervise_request(req, /*mode_only=*/true);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto id = parse_call_id(req.param("id"));
-    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    if (!id) return respond(no_call(req.param("id")));
     change_mode(*id, std::get<api::SuperviseBody>(body).mode, std::move(respond));
   }));
   return router.add(Method::kDelete, "/api/v1/calls/{id}/supervise", [&control, on_media_thread](const HttpRequest& req,
                                                                                              api::Responder respond) {
     const auto id = parse_call_id(req.param("id"));
-    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    if (!id) return respond(no_call(req.param("id")));
     on_media_thread(std::move(respond), [&control, id](dataplane::MediaSessions& ms) {
       const Status s = control.end_supervision(*id, ms);
       if (!s.is_ok()) return api::status_error_response(s);
@@ -204,9 +206,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
   // Each handler validates on the API thread, then runs on the media
   // control thread, which owns the calls.
   auto on_media_thread = [this](api::Responder respond, std::function<HttpResponse(dataplane::MediaSessions&)> fn) {
-    auto responder = std::make_shared<api::Responder>(std::move(respond));
-    if (!dataplane_.post([responder, fn](dataplane::MediaSessions& ms) { (*responder)(fn(ms)); }))
-      (*responder)(api::error_response(503, "unavailable", "call control is not running or is busy; retry"));
+    dataplane_.respond_on_media_thread(std::move(respond), std::move(fn), "call control");
   };
   SB_RETURN_IF_ERROR(router.add(Method::kPost, "/api/v1/calls", [this, on_media_thread](const HttpRequest& req,
                                                                                          api::Responder respond) {
@@ -248,7 +248,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     auto body = api::parse_answer_request(req);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto id = parse_call_id(req.param("id"));
-    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    if (!id) return respond(no_call(req.param("id")));
     const auto b = std::get<api::AnswerBody>(body);
     on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
       const Status s = control_.answer(*id, b.agent, {b.media.ip, b.media.port}, ms);
@@ -262,7 +262,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
       auto body = api::parse_hold_request(req);
       if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
       const auto id = parse_call_id(req.param("id"));
-      if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+      if (!id) return respond(no_call(req.param("id")));
       const auto b = std::get<api::HoldBody>(body);
       on_media_thread(std::move(respond), [this, id, b, on](dataplane::MediaSessions& ms) {
         const Status s = control_.hold(*id, on, b.by, ms);
@@ -276,7 +276,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     auto body = api::parse_transfer_request(req);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto id = parse_call_id(req.param("id"));
-    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    if (!id) return respond(no_call(req.param("id")));
     const auto b = std::get<api::TransferBody>(body);
     on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
       using To = api::TransferBody::To;
@@ -299,7 +299,7 @@ Status CallsSubsystem::register_routes(api::Router& router) {
     auto body = api::parse_hangup_request(req);
     if (auto* error = std::get_if<HttpResponse>(&body)) return respond(std::move(*error));
     const auto id = parse_call_id(req.param("id"));
-    if (!id) return respond(api::error_response(404, "not_found", "no call \"" + req.param("id") + "\""));
+    if (!id) return respond(no_call(req.param("id")));
     const auto b = std::get<api::HangupBody>(body);
     on_media_thread(std::move(respond), [this, id, b](dataplane::MediaSessions& ms) {
       const Status s = control_.hangup(*id, b.by, ms);

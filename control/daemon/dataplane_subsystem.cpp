@@ -361,13 +361,21 @@ void DataplaneSubsystem::route_async(
   if (!status.is_ok()) return;
   status = router.add(method, path, [this, fn](const HttpRequest& req, api::Responder respond) {
     // The request is copied into the task: the handler returns before the
-    // media thread runs it. Responder is move-only; std::function needs a
-    // copyable callable, hence the shared_ptr.
-    auto responder = std::make_shared<api::Responder>(std::move(respond));
+    // media thread runs it.
     auto request = std::make_shared<HttpRequest>(req);
-    const bool queued = post([fn, responder, request](dataplane::MediaSessions& ms) { (*responder)(fn(*request, ms)); });
-    if (!queued) (*responder)(api::error_response(503, "unavailable", "the dataplane is not running or is busy; retry"));
+    respond_on_media_thread(
+        std::move(respond), [fn, request](dataplane::MediaSessions& ms) { return fn(*request, ms); }, "the dataplane");
   });
+}
+
+void DataplaneSubsystem::respond_on_media_thread(api::Responder respond,
+                                                 std::function<HttpResponse(dataplane::MediaSessions&)> fn,
+                                                 std::string_view who) {
+  // Responder is move-only; std::function needs a copyable callable, hence
+  // the shared_ptr.
+  auto responder = std::make_shared<api::Responder>(std::move(respond));
+  if (!post([responder, fn = std::move(fn)](dataplane::MediaSessions& ms) { (*responder)(fn(ms)); }))
+    (*responder)(api::error_response(503, "unavailable", std::string(who) + " is not running or is busy; retry"));
 }
 
 Status DataplaneSubsystem::register_routes(api::Router& router) {

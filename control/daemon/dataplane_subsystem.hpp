@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <thread>
 
 #include "common/queues.hpp"
@@ -68,6 +69,11 @@ class DataplaneSubsystem final : public Subsystem {
   // Runs `task` on the media control thread (the only one that may touch
   // MediaSessions). False when the queue is full or the thread is not running.
   bool post(std::function<void(dataplane::MediaSessions&)> task);
+  // Answers `respond` with what `fn` returns on the media control thread;
+  // when it cannot be queued, at once with 503 saying `who` (the part of the
+  // daemon the client asked) is not running or is busy.
+  void respond_on_media_thread(api::Responder respond,
+                               std::function<api::HttpResponse(dataplane::MediaSessions&)> fn, std::string_view who);
   // Set before start(); runs on the media control thread.
   void set_controller(MediaController* controller) { controller_ = controller; }
   // Null before start(). The recorder is thread-safe to start recordings

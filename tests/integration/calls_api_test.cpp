@@ -23,13 +23,10 @@ using test::UdpPeer;
 using test::port_of;
 using test::rtp_packet;
 
-const char* kCallConfig = R"(
-[ivr]
-entry_menu = "pick"
-[dataplane]
-port_min = 36200
-port_max = 36299
-[ivr.menus.pick]
+test::CallConfig call_config() {
+  return test::CallConfig(36200, 36299)
+      .entry_menu("pick")
+      .menus(R"([ivr.menus.pick]
 entry = "choose"
 [ivr.menus.pick.nodes.choose]
 type = "collect"
@@ -41,21 +38,13 @@ on_failure = "sales"
 [ivr.menus.pick.nodes.sales]
 type = "queue"
 queue = "sales"
-[acd]
-skills = ["english"]
-[[acd.queues]]
-name = "sales"
-requires = { english = 3 }
-wrap_up_seconds = 5
-[[acd.agents]]
-id = "a1"
-skills = { english = 5 }
-queues = ["sales"]
-)";
+)")
+      .sales("requires = { english = 3 }\nwrap_up_seconds = 5\n");
+}
 
 class CallsApi : public test::CallsDaemon {
  protected:
-  void SetUp() override { start(kCallConfig); }
+  void SetUp() override { start(call_config().toml()); }
 };
 
 TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
@@ -193,8 +182,8 @@ TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
   EXPECT_GE(talk(10), 8u);
 
   // A reload that changes the ACD (another agent) while the call talks.
-  test::write_file(dir_.file("switchboard.toml"), test::daemon_config(dir_, "info", dir_.file("rec")) + kCallConfig +
-                                                      "[[acd.agents]]\nid = \"a9\"\nskills = { english = 4 }\nqueues = [\"sales\"]\n");
+  write_config(
+      call_config().more_agents("[[acd.agents]]\nid = \"a9\"\nskills = { english = 4 }\nqueues = [\"sales\"]\n").toml());
   daemon_->signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents").json()["agents"].size() == 2; }));
   EXPECT_EQ(call("GET", call_path).json()["state"], "talking");

@@ -17,38 +17,22 @@ using test::port_of;
 using test::rtp_packet;
 using test::UdpPeer;
 
-const char* kQueueConfig = R"(
-[ivr]
-entry_menu = "main"
-[dataplane]
-port_min = 36600
-port_max = 36699
-[ivr.menus.main]
-entry = "wait"
-[ivr.menus.main.nodes.wait]
-type = "queue"
-queue = "sales"
-[ivr.menus.later]
+std::string queue_config() {
+  return test::CallConfig(36600, 36699)
+      .menus(std::string(test::kMainWaitsInSales) + R"([ivr.menus.later]
 entry = "call_me"
 [ivr.menus.later.nodes.call_me]
 type = "callback"
 queue = "sales"
 prompts = ["hi"]
-[acd]
-skills = ["english"]
-[[acd.queues]]
-name = "sales"
-announce_interval_seconds = 2
-callback_dial_seconds = 2
-[[acd.agents]]
-id = "a1"
-skills = { english = 5 }
-queues = ["sales"]
-)";
+)")
+      .sales("announce_interval_seconds = 2\ncallback_dial_seconds = 2\n")
+      .toml();
+}
 
 class CallsQueue : public test::CallsDaemon {
  protected:
-  void SetUp() override { start(kQueueConfig); }
+  void SetUp() override { start(queue_config()); }
 
   struct Caller {
     UdpPeer peer;

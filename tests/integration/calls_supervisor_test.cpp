@@ -23,34 +23,12 @@ using test::hears;
 using test::port_of;
 using test::Talker;
 
-const char* kSupervisorConfig = R"(
-[ivr]
-entry_menu = "main"
-[dataplane]
-port_min = 36400
-port_max = 36499
-[ivr.menus.main]
-entry = "wait"
-[ivr.menus.main.nodes.wait]
-type = "queue"
-queue = "sales"
-[acd]
-skills = ["english"]
-[[acd.queues]]
-name = "sales"
-wrap_up_seconds = 30
-[[acd.agents]]
-id = "a1"
-skills = { english = 5 }
-queues = ["sales"]
-)";
-
 constexpr double kCallerHz = 400, kAgentHz = 700, kSupervisorHz = 1300;
 
 class CallsSupervisor : public test::CallsDaemon {
  protected:
   void SetUp() override {
-    start(kSupervisorConfig);
+    start(test::CallConfig(36400, 36499).sales("wrap_up_seconds = 30\n").toml());
     if (HasFatalFailure()) return;
     EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
     EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);

@@ -57,16 +57,56 @@ inline Heard classify(const std::vector<UdpPeer::Datagram>& packets) {
   return h;
 }
 
+// A menu "main" whose one node waits in queue "sales".
+inline constexpr const char* kMainWaitsInSales =
+    "[ivr.menus.main]\nentry = \"wait\"\n[ivr.menus.main.nodes.wait]\ntype = \"queue\"\nqueue = \"sales\"\n";
+
+// What the call tests' configs share: the IVR's entry menu, a [dataplane]
+// port range of the test file's own (so daemons of tests that run in
+// parallel never take each other's ports), skill "english", queue "sales"
+// and agent a1 (english 5, in "sales"). The rest is each test's own TOML.
+class CallConfig {
+ public:
+  CallConfig(int port_min, int port_max) : port_min_(port_min), port_max_(port_max) {}
+  CallConfig& entry_menu(std::string name) { return set(entry_menu_, std::move(name)); }
+  CallConfig& menus(std::string toml) { return set(menus_, std::move(toml)); }  // [ivr.menus.*] tables
+  CallConfig& sales(std::string settings) { return set(sales_, std::move(settings)); }
+  CallConfig& more_queues(std::string toml) { return set(more_queues_, std::move(toml)); }  // [[acd.queues]]
+  CallConfig& more_agents(std::string toml) { return set(more_agents_, std::move(toml)); }  // [[acd.agents]]
+
+  std::string toml() const {
+    return "[ivr]\nentry_menu = \"" + entry_menu_ + "\"\n[dataplane]\nport_min = " + std::to_string(port_min_) +
+           "\nport_max = " + std::to_string(port_max_) + "\n" + menus_ +
+           "[acd]\nskills = [\"english\"]\n[[acd.queues]]\nname = \"sales\"\n" + sales_ + more_queues_ +
+           "[[acd.agents]]\nid = \"a1\"\nskills = { english = 5 }\nqueues = [\"sales\"]\n" + more_agents_;
+  }
+
+ private:
+  CallConfig& set(std::string& field, std::string value) {
+    field = std::move(value);
+    return *this;
+  }
+  int port_min_, port_max_;
+  std::string entry_menu_ = "main";
+  std::string menus_ = kMainWaitsInSales;
+  std::string sales_, more_queues_, more_agents_;
+};
+
+
 // A daemon with `call_config` appended to the harness's config.
 class CallsDaemon : public ::testing::Test {
  protected:
   void start(const std::string& call_config) {
-    const std::string cfg = dir_.file("switchboard.toml");
-    write_file(cfg, daemon_config(dir_, "info", dir_.file("rec")) + call_config);
-    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg});
+    write_config(call_config);
+    daemon_ = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{switchboard_binary(), "run", "--config", dir_.file("switchboard.toml")});
     port_ = port_from_banner(*daemon_);
     ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
     ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
+  }
+  // (Re)writes the config file; a SIGHUP makes a running daemon read it.
+  void write_config(const std::string& call_config) {
+    write_file(dir_.file("switchboard.toml"), daemon_config(dir_, "info", dir_.file("rec")) + call_config);
   }
   void TearDown() override {
     if (!daemon_) return;

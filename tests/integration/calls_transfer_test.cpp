@@ -19,45 +19,25 @@ using test::port_of;
 using test::rtp_packet;
 using test::UdpPeer;
 
-const char* kTransferConfig = R"(
-[ivr]
-entry_menu = "main"
-[dataplane]
-port_min = 36300
-port_max = 36399
-[ivr.menus.main]
-entry = "wait"
-[ivr.menus.main.nodes.wait]
-type = "queue"
-queue = "sales"
-[ivr.menus.to_a2]
+std::string transfer_config() {
+  return test::CallConfig(36300, 36399)
+      .menus(std::string(test::kMainWaitsInSales) + R"([ivr.menus.to_a2]
 entry = "hand_over"
 [ivr.menus.to_a2.nodes.hand_over]
 type = "transfer"
 destination = "agent:a2"
-[acd]
-skills = ["english"]
-[[acd.queues]]
-name = "sales"
-wrap_up_seconds = 30
-[[acd.queues]]
-name = "billing"
-wrap_up_seconds = 30
-[[acd.agents]]
-id = "a1"
-skills = { english = 5 }
-queues = ["sales"]
-[[acd.agents]]
-id = "a2"
-skills = { english = 5 }
-queues = ["sales", "billing"]
-)";
+)")
+      .sales("wrap_up_seconds = 30\n")
+      .more_queues("[[acd.queues]]\nname = \"billing\"\nwrap_up_seconds = 30\n")
+      .more_agents("[[acd.agents]]\nid = \"a2\"\nskills = { english = 5 }\nqueues = [\"sales\", \"billing\"]\n")
+      .toml();
+}
 
 constexpr std::uint8_t kCallerVoice = 0x11, kA1Voice = 0xA1, kA2Voice = 0xB2;
 
 class CallsTransfer : public test::CallsDaemon {
  protected:
-  void SetUp() override { start(kTransferConfig); }
+  void SetUp() override { start(transfer_config()); }
 
   // Places a call that waits in "sales", answered by `agent` on `agent_peer`.
   void connect(const std::string& agent, UdpPeer& agent_peer, const std::string& menu = "main") {

@@ -5,13 +5,13 @@
 // receiver can find and no DTMF energy, while the speech passes.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <thread>
 
 #include "codecs/signal_metrics.hpp"
 #include "common/audio_file.hpp"
 #include "dataplane/media_sessions.hpp"
 #include "ivr/dtmf_detector.hpp"
+#include "tests/support/ffmpeg_rtp.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/signals.hpp"
 #include "tests/support/sox.hpp"
@@ -47,17 +47,10 @@ Outcome run_call(const test::TempDir& dir, const std::string& input_wav, bool su
   EXPECT_TRUE(s);
   if (!s) return out;
 
-  const std::string sdp = dir.file(suppress ? "in_s.sdp" : "in.sdp");
   const std::string received = dir.file(suppress ? "out_s.wav" : "out.wav");
-  std::ofstream(sdp) << "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=relay\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                     << "m=audio " << receiver_port << " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
-  auto sink = test::Child::spawn({"ffmpeg", "-nostdin", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp", "-i",
-                                  sdp, "-t", "4", "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le", "-y", received});
+  auto sink = test::spawn_pcmu_sink(dir, receiver_port, "4", received);
   EXPECT_TRUE(test::wait_udp_bound(receiver_port, 10s)) << "ffmpeg receiver did not start";
-  const auto source = test::run({"ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-i", input_wav, "-c:a",
-                                 "pcm_mulaw", "-ar", "8000", "-ac", "1", "-packetsize", "172", "-f", "rtp",
-                                 "rtp://127.0.0.1:" + std::to_string(s->local_port[0]) +
-                                     "?localport=" + std::to_string(sender_port)});
+  const auto source = test::send_pcmu(input_wav, s->local_port[0], sender_port);
   EXPECT_EQ(source.exit_code, 0) << source.err;
   EXPECT_EQ(sink.wait(20s), 0);
   Event ev[64];

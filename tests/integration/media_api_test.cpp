@@ -3,59 +3,21 @@
 // between two UDP peers through it, update a leg when the far end moves,
 // see DTMF on the event stream and the packets on /metrics, delete it; and
 // bad requests answered with the field that is wrong.
-#include <gtest/gtest.h>
-#include <signal.h>
-
-#include "dataplane/rtp/rtp.hpp"
-#include "tests/integration/daemon_harness.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/udp.hpp"
+#include "tests/integration/calls_test_support.hpp"
 
 namespace sb {
 namespace {
 
-using test::BackgroundProcess;
 using test::bearer;
 using test::eventually;
 using test::http_request;
-using test::json_with;
-using test::switchboard_binary;
-using test::TempDir;
+using test::rtp_packet;
 using test::UdpPeer;
 
-std::vector<std::uint8_t> rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
-                                     std::vector<std::uint8_t> payload) {
-  std::vector<std::uint8_t> b(12);
-  rtp::write_rtp_header(b.data(), false, pt, seq, ts, ssrc);
-  b.insert(b.end(), payload.begin(), payload.end());
-  return b;
-}
-
-class MediaApi : public ::testing::Test {
+class MediaApi : public test::CallsDaemon {
  protected:
-  void SetUp() override {
-    cfg_ = dir_.file("switchboard.toml");
-    // A port range of its own, so daemons of parallel tests never meet.
-    test::write_file(cfg_, test::daemon_config(dir_, "info", dir_.file("rec")) +
-                               "[dataplane]\nport_min = 36000\nport_max = 36099\nstats_interval = \"200ms\"\n");
-    daemon_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{switchboard_binary(), "run", "--config", cfg_});
-    port_ = test::port_from_banner(*daemon_);
-    ASSERT_NE(port_, 0) << daemon_->out() << daemon_->err();
-    ASSERT_TRUE(daemon_->wait_for_line("ready (pid")) << daemon_->out();
-  }
-  void TearDown() override {
-    if (!daemon_) return;
-    daemon_->signal(SIGTERM);
-    EXPECT_EQ(daemon_->wait_exit(), 0) << daemon_->err();
-  }
-  test::HttpResult call(const std::string& method, const std::string& path, const std::string& body = "") {
-    return http_request(port_, method, path, body, body.empty() ? bearer(test::kToken) : json_with(test::kToken));
-  }
-
-  TempDir dir_;
-  std::string cfg_;
-  std::unique_ptr<BackgroundProcess> daemon_;
-  std::uint16_t port_ = 0;
+  // A port range of its own, so daemons of parallel tests never meet.
+  void SetUp() override { start("[dataplane]\nport_min = 36000\nport_max = 36099\nstats_interval = \"200ms\"\n"); }
 };
 
 TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
@@ -81,8 +43,8 @@ TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
 
   // Caller -> agent and back, each packet rewritten onto the leg's stream.
   for (std::uint16_t i = 0; i < 20; ++i) {
-    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(0, static_cast<std::uint16_t>(100 + i), 160u * i, 0x1111, std::vector<std::uint8_t>(160, 0x55))));
-    ASSERT_TRUE(agent.send_to(port_b, rtp_packet(0, static_cast<std::uint16_t>(900 + i), 160u * i, 0x2222, std::vector<std::uint8_t>(160, 0x66))));
+    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(0, static_cast<std::uint16_t>(100 + i), 160u * i, std::vector<std::uint8_t>(160, 0x55), 0x1111)));
+    ASSERT_TRUE(agent.send_to(port_b, rtp_packet(0, static_cast<std::uint16_t>(900 + i), 160u * i, std::vector<std::uint8_t>(160, 0x66), 0x2222)));
   }
   const auto at_agent = agent.drain(std::chrono::milliseconds(300));
   const auto at_caller = caller.drain(std::chrono::milliseconds(300));
@@ -95,8 +57,8 @@ TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
   // An RFC 4733 digit from the caller reaches the CTI stream.
   for (std::uint16_t k = 0; k < 4; ++k) {
     const bool end = k >= 1;
-    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(101, static_cast<std::uint16_t>(200 + k), 8000, 0x1111,
-                                                  {7, static_cast<std::uint8_t>(end ? 0x8a : 0x0a), 0x03, 0x20})));
+    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(101, static_cast<std::uint16_t>(200 + k), 8000,
+                                                  {7, static_cast<std::uint8_t>(end ? 0x8a : 0x0a), 0x03, 0x20}, 0x1111)));
   }
   std::optional<nlohmann::json> dtmf;
   for (int i = 0; i < 5 && !dtmf; ++i) {
@@ -115,7 +77,7 @@ TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
                     R"({"remote": "127.0.0.1:)" + std::to_string(agent2.port()) + R"("})");
   ASSERT_EQ(moved.status, 200) << moved.body;
   ASSERT_TRUE(eventually([&] {
-    caller.send_to(port_a, rtp_packet(0, 300, 50000, 0x1111, std::vector<std::uint8_t>(160, 0x55)));
+    caller.send_to(port_a, rtp_packet(0, 300, 50000, std::vector<std::uint8_t>(160, 0x55), 0x1111));
     return !agent2.drain(std::chrono::milliseconds(50)).empty();
   }));
 

@@ -17,6 +17,7 @@
 // 2 s bin, so "no trace" is < -60 dBFS, 44 dB below the heard tones.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 
 #include "dataplane/media_sessions.hpp"
@@ -82,32 +83,48 @@ class Mixing : public ::testing::Test {
     }
   }
 
+  // A room at `rate` that a, b and c join and talk in for two seconds,
+  // each hearing the other two and not itself; the room's id, or nothing
+  // (a failure recorded) when the room could not be made.
+  std::optional<RoomId> run_conference(int rate, Talker& a, Talker& b, Talker& c);
+  // Switches the supervisor on `call` to `mode`, gives the worker a moment
+  // to take the command, then 1.5 s of everyone talking, heard afresh.
+  // False when the switch was refused.
+  bool switch_and_talk(SessionId call, media::SupervisorMode mode, const std::vector<Talker*>& all) {
+    if (!ms().set_supervisor_mode(call, mode).is_ok()) return false;
+    std::this_thread::sleep_for(50ms);
+    forget(all);
+    talk(all, 75);
+    return true;
+  }
+
   std::unique_ptr<Dataplane> dp_;
 };
 
 void expect_conference(Talker& a, Talker& b, Talker& c) {
   for (Talker* t : {&a, &b, &c}) ASSERT_GT(t->heard.size(), static_cast<std::size_t>(t->rate)) << "party " << t->port;
-  EXPECT_GT(a.level(700, kSkipMs), kHeard);
-  EXPECT_GT(a.level(1300, kSkipMs), kHeard);
-  EXPECT_LT(a.level(400, kSkipMs), kAbsent);
-  EXPECT_GT(b.level(400, kSkipMs), kHeard);
-  EXPECT_GT(b.level(1300, kSkipMs), kHeard);
-  EXPECT_LT(b.level(700, kSkipMs), kAbsent);
-  EXPECT_GT(c.level(400, kSkipMs), kHeard);
-  EXPECT_GT(c.level(700, kSkipMs), kHeard);
-  EXPECT_LT(c.level(1300, kSkipMs), kAbsent);
+  test::expect_each_hears_the_other_two(a, b, c, kHeard, kAbsent, kSkipMs);
 }
 
-TEST_F(Mixing, ThreePartyConferenceEachHearsTheOtherTwoAndNotItself) {
-  auto room = ms().create_room(8000);
-  ASSERT_TRUE(room) << room.status().to_string();
-  ASSERT_TRUE(wait_event(room->id, Event::kSessionCreated));
-  Talker a(0, CodecId::kPcmu, 0, 400), b(0, CodecId::kPcmu, 0, 700), c(0, CodecId::kPcmu, 0, 1300);
+std::optional<RoomId> Mixing::run_conference(int rate, Talker& a, Talker& b, Talker& c) {
+  auto room = ms().create_room(rate);
+  EXPECT_TRUE(room) << room.status().to_string();
+  if (!room) return std::nullopt;
+  const bool created = wait_event(room->id, Event::kSessionCreated);
+  EXPECT_TRUE(created);
+  if (!created) return std::nullopt;
   join(room->id, a);
   join(room->id, b);
   join(room->id, c);
   talk({&a, &b, &c}, 100);
   expect_conference(a, b, c);
+  return room->id;
+}
+
+TEST_F(Mixing, ThreePartyConferenceEachHearsTheOtherTwoAndNotItself) {
+  Talker a(0, CodecId::kPcmu, 0, 400), b(0, CodecId::kPcmu, 0, 700), c(0, CodecId::kPcmu, 0, 1300);
+  const auto room = run_conference(8000, a, b, c);
+  ASSERT_TRUE(room);
   // One stream per party: one SSRC, sequence numbers in steps of one.
   for (Talker* t : {&a, &b, &c}) {
     for (std::size_t i = 1; i < t->headers.size(); ++i) {
@@ -116,21 +133,15 @@ TEST_F(Mixing, ThreePartyConferenceEachHearsTheOtherTwoAndNotItself) {
     }
   }
   EXPECT_GE(dp_->counters().sum(kMixedIn), 290u);  // 300 sent on loopback
-  ASSERT_TRUE(ms().remove_room(room->id).is_ok());
-  EXPECT_TRUE(wait_event(room->id, Event::kSessionDeleted));
+  ASSERT_TRUE(ms().remove_room(*room).is_ok());
+  EXPECT_TRUE(wait_event(*room, Event::kSessionDeleted));
 }
 
 TEST_F(Mixing, MixedCodecsInOneRoomStillGiveTheRightTones) {
-  auto room = ms().create_room(16000);
-  ASSERT_TRUE(room) << room.status().to_string();
-  ASSERT_TRUE(wait_event(room->id, Event::kSessionCreated));
   Talker a(0, CodecId::kPcmu, 0, 400), b(0, CodecId::kG722, 9, 700), c(0, CodecId::kPcma, 8, 1300);
-  join(room->id, a);
-  join(room->id, b);
-  join(room->id, c);
-  talk({&a, &b, &c}, 100);
-  expect_conference(a, b, c);
-  ASSERT_TRUE(ms().remove_room(room->id).is_ok());
+  const auto room = run_conference(16000, a, b, c);
+  ASSERT_TRUE(room);
+  ASSERT_TRUE(ms().remove_room(*room).is_ok());
 }
 
 TEST_F(Mixing, SupervisorListenWhisperBargeThenTheCallRelaysAgain) {
@@ -168,20 +179,14 @@ TEST_F(Mixing, SupervisorListenWhisperBargeThenTheCallRelaysAgain) {
   EXPECT_LT(caller.level(1300, kSkipMs), kAbsent);
   EXPECT_LT(agent.level(1300, kSkipMs), kAbsent);
 
-  ASSERT_TRUE(ms().set_supervisor_mode(call->id, media::SupervisorMode::kWhisper).is_ok());
-  std::this_thread::sleep_for(50ms);
-  forget(all);
-  talk(all, 75);
+  ASSERT_TRUE(switch_and_talk(call->id, media::SupervisorMode::kWhisper, all));
   // Whisper: the agent hears the supervisor; the caller's stream holds no trace of it.
   EXPECT_GT(agent.level(1300, kSkipMs), kHeard);
   EXPECT_GT(agent.level(400, kSkipMs), kHeard);
   EXPECT_GT(caller.level(700, kSkipMs), kHeard);
   EXPECT_LT(caller.level(1300, kSkipMs), kAbsent);
 
-  ASSERT_TRUE(ms().set_supervisor_mode(call->id, media::SupervisorMode::kBarge).is_ok());
-  std::this_thread::sleep_for(50ms);
-  forget(all);
-  talk(all, 75);
+  ASSERT_TRUE(switch_and_talk(call->id, media::SupervisorMode::kBarge, all));
   // Barge: everyone hears everyone else.
   EXPECT_GT(caller.level(700, kSkipMs), kHeard);
   EXPECT_GT(caller.level(1300, kSkipMs), kHeard);

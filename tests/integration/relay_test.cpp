@@ -3,7 +3,6 @@
 // a real RTP source and sink.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
 #include <thread>
 
@@ -12,6 +11,7 @@
 #include "dataplane/media_sessions.hpp"
 #include "dataplane/rtp/rtcp.hpp"
 #include "dataplane/rtp/rtp.hpp"
+#include "tests/support/ffmpeg_rtp.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/signals.hpp"
 #include "tests/support/udp.hpp"
@@ -170,15 +170,9 @@ TEST_P(SocketRelay, FfmpegSourceToFfmpegSinkKeepsTheAudio) {
   ASSERT_TRUE(s);
   ASSERT_TRUE(wait_event(dp_->sessions(), s->id, Event::kSessionCreated));
 
-  std::ofstream(dir.file("in.sdp")) << "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=relay\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                                    << "m=audio " << receiver_port << " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
-  auto sink = test::Child::spawn({"ffmpeg", "-nostdin", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp",
-                                  "-i", dir.file("in.sdp"), "-t", "3.5", "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le",
-                                  "-y", dir.file("out.wav")});
+  auto sink = test::spawn_pcmu_sink(dir, receiver_port, "3.5", dir.file("out.wav"));
   ASSERT_TRUE(test::wait_udp_bound(receiver_port, 10s)) << "ffmpeg receiver did not start";
-  const auto source = test::run({"ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-i", dir.file("src.wav"), "-c:a",
-                                 "pcm_mulaw", "-ar", "8000", "-ac", "1", "-packetsize", "172", "-f", "rtp",
-                                 "rtp://127.0.0.1:" + std::to_string(s->local_port[0]) + "?localport=" + std::to_string(sender_port)});
+  const auto source = test::send_pcmu(dir.file("src.wav"), s->local_port[0], sender_port);
   EXPECT_EQ(source.exit_code, 0) << source.err;
   // The sink stops by itself after 3.5 s of audio (the source sends 4 s).
   EXPECT_EQ(sink.wait(15s), 0);

@@ -86,4 +86,20 @@ struct Talker {
   std::vector<rtp::RtpHeader> headers;
 };
 
+// A three-party conference of talkers on 400, 700 and 1300 Hz: each hears
+// the other two tones above `heard` dBFS and its own below `absent`, in
+// what it heard from `from_ms` on.
+inline void expect_each_hears_the_other_two(const Talker& on400, const Talker& on700, const Talker& on1300,
+                                            double heard, double absent, int from_ms) {
+  EXPECT_GT(on400.level(700, from_ms), heard);
+  EXPECT_GT(on400.level(1300, from_ms), heard);
+  EXPECT_LT(on400.level(400, from_ms), absent);
+  EXPECT_GT(on700.level(400, from_ms), heard);
+  EXPECT_GT(on700.level(1300, from_ms), heard);
+  EXPECT_LT(on700.level(700, from_ms), absent);
+  EXPECT_GT(on1300.level(400, from_ms), heard);
+  EXPECT_GT(on1300.level(700, from_ms), heard);
+  EXPECT_LT(on1300.level(1300, from_ms), absent);
+}
+
 }  // namespace sb::dataplane::test
