@@ -39,6 +39,7 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       room_ids_(cfg.max_rooms, 0),
       party_ids_(cfg.max_parties, 0),
       parties_(total_legs(cfg)),
+      dtmf_forwarders_(total_legs(cfg)),
       supervision_(cfg.max_sessions, 0),
       port_map_(65536, 0),
       timers_(total_legs(cfg)),
@@ -285,6 +286,10 @@ void Worker::on_digit(Leg& leg, char digit, std::uint32_t duration_ms, Event::Dt
   ev.dtmf_source = source;
   emit(ev);
   const auto index = static_cast<std::uint32_t>(&leg - legs_.data());
+  // A mixed leg's telephone events end at its room; the digit goes on to
+  // the parties hearing it, unless the leg suppresses its DTMF.
+  if (leg.room != 0 && source == Event::kRfc4733 && !(leg.media && media_[index]->setup().suppress_dtmf))
+    forward_digit(leg, digit, duration_ms, now_ns);
   if (leg.playing && !leg.sending_dtmf && playback_[index]->setup().barge_in)
     end_playback(index, PlaybackEnd::kBargeIn, digit, now_ns);
 }
@@ -430,7 +435,10 @@ bool Worker::setup_leg(Leg& leg, const LegSetup& s, std::int64_t now_ns) noexcep
   }
   leg.mode = s.mode;
   leg.telephone_event_pt = s.telephone_event_pt;
-  leg.out.clock_rate = s.clock_rate ? s.clock_rate : 8000;
+  const std::uint32_t clock_rate = s.clock_rate ? s.clock_rate : 8000;
+  // Event durations are counted in the leg's clock (48 kHz with Opus).
+  if (clock_rate != leg.out.clock_rate) leg.dtmf = ivr::Rfc4733Receiver(static_cast<int>(clock_rate));
+  leg.out.clock_rate = clock_rate;
   leg.rx.set_clock_rate(static_cast<int>(leg.out.clock_rate));
   leg.media_timeout_ns = static_cast<std::int64_t>(s.media_timeout_ms) * 1'000'000;
   leg.negotiate(s.remote, s.remote_rtcp_port, s.latch, now_ns);

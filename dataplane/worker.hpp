@@ -162,6 +162,10 @@ class Worker {
   std::uint32_t next_ssrc() noexcept;
   void run_rooms(std::int64_t now_ns) noexcept;
   void mix_tick(Room& room, std::int64_t now_ns, Outgoing& o) noexcept;
+  // RFC 4733 digits of a party, sent on to the parties that hear it.
+  void forward_digit(const Leg& from, char digit, std::uint32_t duration_ms, std::int64_t now_ns) noexcept;
+  // The forwarder's due packets towards a party; false when none were due.
+  bool send_forwarded_digits(std::uint32_t leg_index, std::int64_t now_ns, Outgoing& o) noexcept;
 
   WorkerConfig cfg_;
   PacketIo& io_;
@@ -190,6 +194,8 @@ class Worker {
   std::vector<std::uint64_t> room_ids_;
   std::vector<std::uint64_t> party_ids_;
   std::vector<std::unique_ptr<MixParty>> parties_;
+  // Per mixed leg: digits other parties sent, on their way to this one.
+  std::vector<std::unique_ptr<LegDtmfSender>> dtmf_forwarders_;
   // Per session slot: the supervising room slot + 1 (0: not supervised).
   std::vector<std::uint32_t> supervision_;
   // port -> leg index + 1 (0: no leg), top bit: the port is the leg's RTCP port.

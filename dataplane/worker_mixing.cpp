@@ -6,6 +6,9 @@
 // own output stream. A supervised call is a room of three: the call's two
 // legs switch from relay to mixing while the supervisor is there and back
 // when it leaves, their output streams continuing across both switches.
+// RFC 4733 digits a party sends go on to the parties hearing it, each in
+// its own telephone-event payload type and clock or as tones (a per-party
+// LegDtmfSender forwarder), in place of its mix while they are sent.
 //
 // Commands allocate (rooms, parties' codecs and jitter buffers, freed when
 // they end); the packet path and the tick only use what is there.
@@ -34,7 +37,7 @@ bool Worker::room_matches(RoomId id) const noexcept {
 Worker::Action Worker::mix_in(Leg& leg, const rtp::RtpHeader& h, const Packet& p, std::int64_t now_ns) noexcept {
   MixParty& party = *parties_[static_cast<std::size_t>(&leg - legs_.data())];
   if (h.payload_type != party.codec().audio_pt) {
-    // Telephone events were reported above; they end here.
+    // Telephone events were reported (and forwarded) above; they end here.
     if (leg.telephone_event_pt != 0 && h.payload_type == leg.telephone_event_pt) return Action::kConsumed;
     drop(DropReason::kUnexpectedPayload);
     return Action::kDrop;
@@ -182,6 +185,12 @@ void Worker::join_room(std::uint32_t index, std::uint32_t slot, int mix_slot, st
   leg.room = static_cast<std::uint16_t>(slot + 1);
   leg.party = static_cast<std::int8_t>(mix_slot);
   rooms_[slot]->legs[mix_slot] = index;
+  // Digits from the other parties, in this leg's telephone-event payload
+  // type and clock, else as tones in its codec. A command: allocates here.
+  // Without one (the codec's tone encoder failed) digits are not forwarded.
+  auto forwarder = LegDtmfSender::create_forwarder(parties_[index]->codec(), leg.telephone_event_pt,
+                                                   leg.out.clock_rate, next_ssrc(), clock_.now().count());
+  if (forwarder) dtmf_forwarders_[index] = std::move(*forwarder);
 }
 
 void Worker::leave_room(std::uint32_t index) noexcept {
@@ -192,6 +201,7 @@ void Worker::leave_room(std::uint32_t index) noexcept {
   leg.party = -1;
   // A command: freeing the codecs and jitter buffer here is allowed.
   parties_[index].reset();
+  dtmf_forwarders_[index].reset();
 }
 
 void Worker::add_party(const Command& c) noexcept {
@@ -317,6 +327,9 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
     // counting time and the encoder's state stays continuous.
     std::array<MixParty::Encoded, MixParty::kMaxEncodedPerTick> out;
     const int k = party.encode(r.mix.output(p), out);
+    // A forwarded digit replaces the mix while it is sent (as a DTMF send
+    // replaces relayed audio); its gaps and the time after it carry the mix.
+    if (send_forwarded_digits(r.legs[p], now_ns, o)) continue;
     if (!sends_to(leg)) continue;
     for (int i = 0; i < k; ++i) {
       const auto& e = out[static_cast<std::size_t>(i)];
@@ -325,6 +338,37 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
     }
   }
   if (concealed) counters_.add(cfg_.index, kMixConcealed, concealed);
+}
+
+void Worker::forward_digit(const Leg& from, char digit, std::uint32_t duration_ms, std::int64_t now_ns) noexcept {
+  const Room& r = *rooms_[from.room - 1u];
+  const std::uint64_t listeners = r.mix.listeners(from.party);
+  for (int p = 0; p < media::MixRoom::kMaxParties; ++p) {
+    if (p == from.party || !r.mix.active(p) || !(listeners >> p & 1u)) continue;
+    // Refused only with 32 digits still queued, which a person cannot key
+    // faster than they are sent; the digit was reported all the same.
+    if (LegDtmfSender* f = dtmf_forwarders_[r.legs[p]].get()) f->forward(digit, duration_ms, now_ns);
+  }
+}
+
+bool Worker::send_forwarded_digits(std::uint32_t index, std::int64_t now_ns, Outgoing& o) noexcept {
+  LegDtmfSender* f = dtmf_forwarders_[index].get();
+  if (f == nullptr || !f->due(now_ns)) return false;
+  Leg& leg = legs_[index];
+  LegDtmfSender::Frame frames[FrameEncoder::kMaxEncodedPerCall];
+  std::size_t sent = 0;
+  while (f->due(now_ns)) {
+    const std::size_t n = f->next(now_ns, frames);
+    // Like the mix: a digit towards a leg that takes nothing (or hears a
+    // prompt) still runs on time and is gone.
+    if (!sends_to(leg)) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& e = frames[i];
+      send_media(leg, e.payload_type, e.marker, e.source_ssrc, e.sequence, e.timestamp, e.payload, now_ns, o);
+    }
+    sent += n;
+  }
+  return sent != 0;
 }
 
 }  // namespace sb::dataplane

@@ -24,10 +24,11 @@ void OutputStream::map(std::uint32_t in_ssrc, std::uint16_t in_seq, std::uint32_
       started = true;
       last_seq = static_cast<std::uint16_t>(in_seq - 1);
       last_ts = in_ts;
+      last_ts_ns = now_ns;
     } else {
       // Continue: next sequence number, and the timestamp moved on by the
       // wall-clock time since the last packet (at least one unit).
-      std::int64_t elapsed = (now_ns - last_send_ns) / 1000 * clock_rate / 1'000'000;
+      std::int64_t elapsed = (now_ns - last_ts_ns) / 1000 * clock_rate / 1'000'000;
       const std::int64_t one_packet = last_step ? last_step : clock_rate / 50;  // else 20 ms
       if (elapsed < one_packet) elapsed = one_packet;
       seq_delta = static_cast<std::uint16_t>(static_cast<std::uint16_t>(last_seq + 1) - in_seq);
@@ -44,6 +45,7 @@ void OutputStream::map(std::uint32_t in_ssrc, std::uint16_t in_seq, std::uint32_
     const std::uint32_t step = out_ts - last_ts;
     if (!rebase && out_seq == static_cast<std::uint16_t>(last_seq + 1) && step > 0 && step <= clock_rate) last_step = step;
     last_seq = out_seq;
+    if (out_ts != last_ts) last_ts_ns = now_ns;
     last_ts = out_ts;
   }
   last_send_ns = now_ns;

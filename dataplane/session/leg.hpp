@@ -53,6 +53,11 @@ struct OutputStream {
   std::uint16_t last_seq = 0;        // highest sequence sent
   std::uint32_t last_ts = 0;
   std::int64_t last_send_ns = 0;
+  // When last_ts last moved: a telephone event repeats its start timestamp
+  // for its whole duration, so what follows it continues from the event's
+  // start plus the time since, not from its last packet (which would put
+  // the next audio inside the event).
+  std::int64_t last_ts_ns = 0;
   // Timestamp units between the last two in-order packets: the length of
   // the audio the last packet carried. A new source continues at least that
   // far on, so its first packet never overlaps the last one's audio even

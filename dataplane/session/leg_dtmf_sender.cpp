@@ -15,6 +15,9 @@ constexpr std::size_t kToneSlotSamples = 160;   // 20 ms at the generator's 8 kH
 // louder, within Q.24's limits and what carriers' receivers expect.
 constexpr int kToneLevelDbm0 = -10;
 constexpr int kToneTwistDb = 2;
+
+// Upper-case: SpanDSP's generator knows A-D only that way.
+char generator_digit(char d) noexcept { return d >= 'a' && d <= 'd' ? static_cast<char>(d - 'a' + 'A') : d; }
 }  // namespace
 
 bool LegDtmfSender::valid(const DtmfSendSetup& s) noexcept {
@@ -29,22 +32,57 @@ Result<std::unique_ptr<LegDtmfSender>> LegDtmfSender::create(const DtmfSendSetup
                                                              std::uint8_t telephone_event_pt, std::uint32_t clock_rate,
                                                              std::uint32_t source_ssrc, std::int64_t now_ns) {
   if (!valid(setup)) return invalid_argument("send DTMF: 1 to 32 digits of 0-9 * # A-D, 40..5000 ms each");
-  const std::uint8_t te = setup.inband ? 0 : telephone_event_pt;
+  return build(setup, setup.inband ? 0 : telephone_event_pt, clock_rate, source_ssrc, now_ns);
+}
+
+Result<std::unique_ptr<LegDtmfSender>> LegDtmfSender::create_forwarder(const MixCodec& audio,
+                                                                       std::uint8_t telephone_event_pt,
+                                                                       std::uint32_t clock_rate,
+                                                                       std::uint32_t source_ssrc, std::int64_t now_ns) {
+  DtmfSendSetup setup;
+  setup.audio = audio;
+  auto s = build(setup, telephone_event_pt, clock_rate, source_ssrc, now_ns);
+  if (s) (*s)->finished_ = true;
+  return s;
+}
+
+Result<std::unique_ptr<LegDtmfSender>> LegDtmfSender::build(const DtmfSendSetup& setup, std::uint8_t te,
+                                                            std::uint32_t clock_rate, std::uint32_t source_ssrc,
+                                                            std::int64_t now_ns) {
   std::unique_ptr<LegDtmfSender> s(new LegDtmfSender(setup, te, clock_rate ? clock_rate : 8000, source_ssrc, now_ns));
   if (te == 0) {
     auto encoder = FrameEncoder::create(setup.audio, 8000, source_ssrc);
     if (!encoder) return encoder.status();
     s->encoder_.emplace(std::move(*encoder));
     s->tones_ = std::make_unique<ivr::DtmfGenerator>(kToneLevelDbm0, kToneTwistDb, setup.duration_ms, setup.gap_ms);
-    // Upper-case: SpanDSP's generator knows A-D only that way.
     char digits[DtmfSendSetup::kMaxDigits];
-    for (std::size_t i = 0; i < setup.count; ++i)
-      digits[i] = setup.digits[i] >= 'a' && setup.digits[i] <= 'd' ? static_cast<char>(setup.digits[i] - 'a' + 'A')
-                                                                    : setup.digits[i];
+    for (std::size_t i = 0; i < setup.count; ++i) digits[i] = generator_digit(setup.digits[i]);
     if (s->tones_->queue(std::string_view(digits, setup.count)) != setup.count)
       return invalid_argument("send DTMF: the tone generator refused the digits");
   }
   return s;
+}
+
+bool LegDtmfSender::forward(char digit, std::uint32_t duration_ms, std::int64_t now_ns) noexcept {
+  if (ivr::digit_to_event(digit) < 0) return false;
+  if (finished_) {
+    // Idle since the last digit: its time still counts on this stream.
+    if (now_ns > next_due_ns_) timestamp_ += static_cast<std::uint32_t>((now_ns - next_due_ns_) / kFrameNs) * slot_units_;
+    next_due_ns_ = now_ns;
+    setup_.count = 0;
+    digit_ = 0;
+    in_event_ = false;
+    gap_slots_left_ = 0;
+  }
+  if (setup_.count >= DtmfSendSetup::kMaxDigits) return false;
+  if (!as_events()) {
+    const char d = generator_digit(digit);
+    if (tones_->queue(std::string_view(&d, 1)) != 1) return false;
+  }
+  durations_ms_[setup_.count] = static_cast<std::uint16_t>(std::clamp<std::uint32_t>(duration_ms, 40, 5000));
+  setup_.digits[setup_.count++] = digit;
+  finished_ = false;
+  return true;
 }
 
 LegDtmfSender::LegDtmfSender(const DtmfSendSetup& setup, std::uint8_t te_pt, std::uint32_t clock_rate,
@@ -58,7 +96,9 @@ LegDtmfSender::LegDtmfSender(const DtmfSendSetup& setup, std::uint8_t te_pt, std
       // OutputStream re-bases it anyway.
       timestamp_(source_ssrc * 2654435761u),
       sequence_(static_cast<std::uint16_t>(source_ssrc >> 16)),
-      events_(static_cast<int>(clock_rate), clock_rate / 50) {}
+      events_(static_cast<int>(clock_rate), clock_rate / 50) {
+  for (std::size_t i = 0; i < setup.count; ++i) durations_ms_[i] = setup.duration_ms;
+}
 
 std::size_t LegDtmfSender::next(std::int64_t now_ns, std::span<Frame> out) noexcept {
   if (finished_ || now_ns < next_due_ns_ || out.empty()) return 0;
@@ -83,7 +123,7 @@ std::size_t LegDtmfSender::next_event_packet(std::span<Frame> out) noexcept {
       finished_ = true;
       return 0;
     }
-    events_.start(setup_.digits[digit_], setup_.duration_ms);
+    events_.start(setup_.digits[digit_], durations_ms_[digit_]);
     event_timestamp_ = timestamp_;
     in_event_ = true;
   }

@@ -14,6 +14,11 @@
 //
 // create() (a worker command) allocates the tone generator and encoder;
 // next() runs once per due frame and neither allocates nor fails loudly.
+//
+// A forwarder (create_forwarder, made when a leg joins a mix room) is the
+// same generator fed one digit at a time from the packet path (forward):
+// digits received as RFC 4733 on another party of the room, sent on in
+// this leg's telephone-event payload type and RTP clock, or as tones.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +59,16 @@ class LegDtmfSender {
                                                        std::uint32_t clock_rate, std::uint32_t source_ssrc,
                                                        std::int64_t now_ns);
 
+  // Idle until forward() gives it digits; allocates like create().
+  static Result<std::unique_ptr<LegDtmfSender>> create_forwarder(const MixCodec& audio, std::uint8_t telephone_event_pt,
+                                                                 std::uint32_t clock_rate, std::uint32_t source_ssrc,
+                                                                 std::int64_t now_ns);
+  // Packet path: queues one digit (events last `duration_ms`, clamped to
+  // 40..5000; tones last the default 100 ms). An idle forwarder starts at
+  // `now_ns`. False (nothing queued) for a non-digit or when 32 digits are
+  // already waiting.
+  bool forward(char digit, std::uint32_t duration_ms, std::int64_t now_ns) noexcept;
+
   std::uint32_t id() const noexcept { return setup_.id; }
   bool as_events() const noexcept { return te_pt_ != 0; }
 
@@ -73,6 +88,9 @@ class LegDtmfSender {
   bool due(std::int64_t now_ns) const noexcept { return !finished_ && now_ns >= next_due_ns_; }
 
  private:
+  static Result<std::unique_ptr<LegDtmfSender>> build(const DtmfSendSetup& setup, std::uint8_t te_pt,
+                                                      std::uint32_t clock_rate, std::uint32_t source_ssrc,
+                                                      std::int64_t now_ns);
   LegDtmfSender(const DtmfSendSetup& setup, std::uint8_t te_pt, std::uint32_t clock_rate, std::uint32_t source_ssrc,
                 std::int64_t now_ns) noexcept;
   std::size_t next_event_packet(std::span<Frame> out) noexcept;
@@ -89,6 +107,7 @@ class LegDtmfSender {
   // RFC 4733: the digit being sent, its start, and the gap slots left.
   ivr::Rfc4733Sender events_;
   std::uint8_t digit_ = 0;
+  std::uint16_t durations_ms_[DtmfSendSetup::kMaxDigits] = {};   // per digit: a forwarder's differ
   bool in_event_ = false;
   std::uint32_t event_timestamp_ = 0;
   std::uint32_t gap_slots_left_ = 0;

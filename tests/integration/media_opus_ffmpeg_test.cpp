@@ -6,6 +6,11 @@
 // clock rate are taken from the SDP ffmpeg itself writes for its Opus RTP,
 // and the received audio is compared with the source after alignment.
 //
+// Telephone events across the same kind of call: digits sent as RFC 4733
+// at 8 kHz on the PCMU side arrive exactly once each on the Opus side in
+// its own payload type and 48 kHz clock (and the other way round), on real
+// sockets.
+//
 // Not covered: recording this call. The recorder taps two-leg relayed
 // sessions (start_recording names a SessionId); a mix room has no
 // recording yet.
@@ -19,6 +24,8 @@
 #include "codecs/signal_metrics.hpp"
 #include "common/audio_file.hpp"
 #include "dataplane/media_sessions.hpp"
+#include "dataplane/rtp/rtp.hpp"
+#include "ivr/rfc4733.hpp"
 #include "tests/support/dataplane_events.hpp"
 #include "tests/support/ffmpeg_rtp.hpp"
 #include "tests/support/process.hpp"
@@ -37,6 +44,20 @@ std::vector<std::string> opus_sender(const std::string& input, const std::string
   argv.insert(argv.end(), {"-i", input, "-ar", "48000", "-ac", "1", "-c:a", "libopus", "-b:a", "32k",
                            "-frame_duration", "20", "-f", "rtp", url});
   return argv;
+}
+
+// A dataplane on 100 ports from `port_min` with an 8 kHz room made.
+void start_with_room(std::uint16_t port_min, std::unique_ptr<Dataplane>& dp, RoomInfo& room) {
+  DataplaneConfig cfg;
+  cfg.port_min = port_min;
+  cfg.port_max = static_cast<std::uint16_t>(port_min + 99);
+  auto started = Dataplane::start(cfg, SteadyClock::instance());
+  ASSERT_TRUE(started) << started.status().to_string();
+  dp = std::move(*started);
+  auto made = dp->sessions().create_room(8000);
+  ASSERT_TRUE(made) << made.status().to_string();
+  room = *made;
+  ASSERT_TRUE(test::wait_dataplane_event(dp->sessions(), room.id, Event::kSessionCreated));
 }
 
 TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSource) {
@@ -62,15 +83,10 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
   const int opus_pt = std::stoi(m[1]);
   ASSERT_EQ(std::stoi(m[2]), 48000);
 
-  DataplaneConfig cfg;
-  cfg.port_min = 38200;
-  cfg.port_max = 38299;
-  auto dp = Dataplane::start(cfg, SteadyClock::instance());
-  ASSERT_TRUE(dp) << dp.status().to_string();
-  MediaSessions& ms = (*dp)->sessions();
-  auto room = ms.create_room(8000);
-  ASSERT_TRUE(room) << room.status().to_string();
-  ASSERT_TRUE(test::wait_dataplane_event(ms, room->id, Event::kSessionCreated));
+  std::unique_ptr<Dataplane> dp;
+  RoomInfo room;
+  ASSERT_NO_FATAL_FAILURE(start_with_room(38200, dp, room));
+  MediaSessions& ms = dp->sessions();
 
   const std::uint16_t sender_port = test::free_udp_port(), receiver_port = test::free_udp_port();
   PartyRequest opus_side, pcmu_side;
@@ -79,10 +95,10 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
   opus_side.codec = {static_cast<std::uint8_t>(opus_pt), codecs::CodecId::kOpus, 0};
   pcmu_side.leg.remote = {0x7f000001, receiver_port};
   pcmu_side.codec = {0, codecs::CodecId::kPcmu, 0};
-  auto opus_party = ms.add_party(room->id, opus_side);
+  auto opus_party = ms.add_party(room.id, opus_side);
   ASSERT_TRUE(opus_party) << opus_party.status().to_string();
   ASSERT_TRUE(test::wait_dataplane_event(ms, opus_party->id, Event::kSessionCreated));
-  auto pcmu_party = ms.add_party(room->id, pcmu_side);
+  auto pcmu_party = ms.add_party(room.id, pcmu_side);
   ASSERT_TRUE(pcmu_party) << pcmu_party.status().to_string();
   ASSERT_TRUE(test::wait_dataplane_event(ms, pcmu_party->id, Event::kSessionCreated));
 
@@ -137,10 +153,108 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
   EXPECT_GE(good, windows - 1) << "worst correlation " << worst_corr;
   EXPECT_GE(sum_snr / windows, 6.0);
   std::printf("opus->pcmu: %d of %d windows good, concealed %llu\n", good, windows,
-              static_cast<unsigned long long>((*dp)->counters().sum(kMixConcealed)));
+              static_cast<unsigned long long>(dp->counters().sum(kMixConcealed)));
   // ~175 Opus packets sent in real time on loopback: all taken in.
-  EXPECT_GE((*dp)->counters().sum(kMixedIn), 170u);
-  ASSERT_TRUE(ms.remove_room(room->id).is_ok());
+  EXPECT_GE(dp->counters().sum(kMixedIn), 170u);
+  ASSERT_TRUE(ms.remove_room(room.id).is_ok());
+}
+
+// Sends `digits` as RFC 4733 events from `from` to `port`: 100 ms each
+// (five packets growing by 20 ms, then three End packets), 100 ms apart,
+// paced in real time. units_per_20ms gives the sender's clock.
+void send_events(test::UdpPeer& from, std::uint16_t port, std::uint8_t pt, std::uint32_t units_per_20ms,
+                 const std::string& digits) {
+  std::uint16_t seq = 500;
+  std::uint32_t ts = 90'000;
+  for (const char d : digits) {
+    for (int i = 0; i < 8; ++i) {
+      std::vector<std::uint8_t> p(16);
+      rtp::write_rtp_header(p.data(), i == 0, pt, seq++, ts, 0xE1E1);
+      const bool end = i >= 5;
+      const ivr::TelephoneEvent ev{.event = static_cast<std::uint8_t>(ivr::digit_to_event(d)), .end = end, .volume = 10,
+                                   .duration = static_cast<std::uint16_t>(units_per_20ms * (end ? 5 : i + 1))};
+      ivr::build_telephone_event(ev, std::span(p).subspan(12));
+      from.send_to(port, p);
+      std::this_thread::sleep_for(20ms);
+    }
+    ts += units_per_20ms * 10;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+// The digits a far end's RFC 4733 receiver makes of what `to` got by a
+// second after the sending ended (the mix keeps arriving meanwhile, so
+// waiting for quiet would never end).
+std::vector<ivr::Rfc4733Digit> received_events(test::UdpPeer& to, std::uint8_t pt, int clock_rate) {
+  ivr::Rfc4733Receiver rx(clock_rate);
+  std::vector<ivr::Rfc4733Digit> out;
+  Nanos now{0};
+  const auto deadline = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto d = to.receive(50ms);
+    if (!d) continue;
+    rtp::RtpHeader h;
+    if (rtp::parse_rtp(d->bytes.data(), d->bytes.size(), h) != rtp::RtpError::kNone || h.payload_type != pt) continue;
+    now += 20ms;
+    const auto r = rx.on_packet(h.timestamp, std::span(d->bytes).subspan(h.header_size, h.payload_size), now);
+    if (r.ended) out.push_back(r.digit);
+  }
+  const auto r = rx.poll(now + 5s);
+  if (r.ended) out.push_back(r.digit);
+  return out;
+}
+
+TEST(MediaOpusFfmpeg, TelephoneEventsCrossTheTranscodingInEachSidesClock) {
+  std::unique_ptr<Dataplane> dp;
+  RoomInfo room;
+  ASSERT_NO_FATAL_FAILURE(start_with_room(38300, dp, room));
+  MediaSessions& ms = dp->sessions();
+  test::UdpPeer pcmu_end, opus_end;
+  PartyRequest pcmu_side, opus_side;
+  pcmu_side.leg.remote = {0x7f000001, pcmu_end.port()};
+  pcmu_side.leg.telephone_event_pt = 101;
+  pcmu_side.codec = {0, codecs::CodecId::kPcmu, 0};
+  opus_side.leg.remote = {0x7f000001, opus_end.port()};
+  opus_side.leg.clock_rate = 48000;
+  opus_side.leg.telephone_event_pt = 110;
+  opus_side.codec = {111, codecs::CodecId::kOpus, 0};
+  auto pcmu_party = ms.add_party(room.id, pcmu_side);
+  ASSERT_TRUE(pcmu_party) << pcmu_party.status().to_string();
+  ASSERT_TRUE(test::wait_dataplane_event(ms, pcmu_party->id, Event::kSessionCreated));
+  auto opus_party = ms.add_party(room.id, opus_side);
+  ASSERT_TRUE(opus_party) << opus_party.status().to_string();
+  ASSERT_TRUE(test::wait_dataplane_event(ms, opus_party->id, Event::kSessionCreated));
+
+  // 8 kHz -> 48 kHz: each 100 ms digit is 800 units sent, 4800 received.
+  send_events(pcmu_end, pcmu_party->local_port, 101, 160, "19#");
+  const auto on_opus = received_events(opus_end, 110, 48000);
+  ASSERT_EQ(on_opus.size(), 3u);
+  for (std::size_t i = 0; i < on_opus.size(); ++i) {
+    EXPECT_EQ(on_opus[i].digit, "19#"[i]);
+    EXPECT_EQ(on_opus[i].duration_ts, 4800u);
+    EXPECT_TRUE(on_opus[i].end_received);
+    // Each starts after the one before ended (200 ms apart as sent, and
+    // never inside the previous event).
+    if (i > 0) {
+      EXPECT_GE(on_opus[i].rtp_timestamp - on_opus[i - 1].rtp_timestamp, 4800u);
+    }
+  }
+  // 48 kHz -> 8 kHz.
+  send_events(opus_end, opus_party->local_port, 110, 960, "5");
+  const auto on_pcmu = received_events(pcmu_end, 101, 8000);
+  ASSERT_EQ(on_pcmu.size(), 1u);
+  EXPECT_EQ(on_pcmu[0].digit, '5');
+  EXPECT_EQ(on_pcmu[0].duration_ts, 800u);
+  // Each was reported once, with its duration measured in its own clock.
+  Event ev[64];
+  std::string reported;
+  for (std::size_t n = ms.poll_events(ev), i = 0; i < n; ++i) {
+    if (ev[i].kind != Event::kDtmf) continue;
+    reported += ev[i].digit;
+    EXPECT_EQ(ev[i].duration_ms, 100u) << ev[i].digit;
+  }
+  EXPECT_EQ(reported, "19#5");
+  ASSERT_TRUE(ms.remove_room(room.id).is_ok());
 }
 
 }  // namespace

@@ -227,6 +227,33 @@ TEST(NoAllocation, DtmfSenderEventsAndTones) {
   }
 }
 
+// A mix room's forwarder: digits queued from the packet path one at a time
+// (while idle and while it is still sending) and sent as events or tones.
+TEST(NoAllocation, DtmfForwarderEventsAndTones) {
+  struct Case { std::uint8_t te_pt; std::uint32_t clock; dataplane::MixCodec audio; };
+  for (const Case c : {Case{110, 48000, {111, codecs::CodecId::kOpus, 0}}, Case{0, 8000, {0, codecs::CodecId::kPcmu, 0}},
+                       Case{0, 48000, {111, codecs::CodecId::kOpus, 0}}}) {
+    std::int64_t now = 1'000'000'000;
+    auto forwarder = dataplane::LegDtmfSender::create_forwarder(c.audio, c.te_pt, c.clock, 0x78, now);
+    ASSERT_TRUE(forwarder) << forwarder.status().to_string();
+    std::array<dataplane::LegDtmfSender::Frame, 4> frames;
+    std::size_t sent = 0;
+    AllocationGuard guard;
+    for (int round = 0; round < 2; ++round) {
+      EXPECT_TRUE((*forwarder)->forward('4', 120, now));
+      EXPECT_TRUE((*forwarder)->forward('*', 80, now));
+      for (int slot = 0; slot < 200 && !(*forwarder)->finished(); ++slot) {
+        now += dataplane::LegDtmfSender::kFrameNs;
+        sent += (*forwarder)->next(now, frames);
+      }
+      now += 10 * dataplane::LegDtmfSender::kFrameNs;
+    }
+    EXPECT_EQ(guard.count(), 0) << (c.te_pt ? "events" : "tones") << " at " << c.clock;
+    EXPECT_TRUE((*forwarder)->finished());
+    EXPECT_GT(sent, 20u);
+  }
+}
+
 // A stereo recording's taps (decode, buffer), a supervisor's room frames
 // (resampled from a 16 kHz room) and the frames cut every 20 ms into the
 // recorder's ring. The writer threads allocate on their own threads, which

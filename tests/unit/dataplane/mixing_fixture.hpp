@@ -28,15 +28,17 @@ class MixingTest : public WorkerTest {
     c.mix.sample_rate = rate;
     command(c);
   }
-  void add_party(std::uint32_t slot, const Talker& t) {
+  // The command adding `t` as the party in `slot` (tests add to its leg).
+  Command party_command(std::uint32_t slot, const Talker& t) {
     Command c;
     c.kind = Command::kAddParty;
     c.session = c.party = party_id(slot);
     c.mix.room = kRoom;
     c.mix.party = mix_codec(t);
     c.legs[0] = leg(t.port, t.far_end(), 0x7700 + slot);
-    command(c);
+    return c;
   }
+  void add_party(std::uint32_t slot, const Talker& t) { command(party_command(slot, t)); }
   // One 20 ms step: every talker's packet into the worker, the clock on,
   // a poll (the rooms tick), and what arrived at the far ends collected.
   void step(std::vector<Talker*> talkers) {

@@ -57,7 +57,11 @@ struct Talker {
       rtp::RtpHeader h;
       if (rtp::parse_rtp(d->bytes.data(), d->bytes.size(), h) != rtp::RtpError::kNone) continue;
       headers.push_back(h);
-      if (h.payload_type != pt) continue;
+      if (h.payload_type != pt) {
+        other.push_back({h, std::vector<std::uint8_t>(d->bytes.begin() + h.header_size,
+                                                      d->bytes.begin() + h.header_size + h.payload_size)});
+        continue;
+      }
       std::vector<std::int16_t> pcm(codecs::kMaxFrameSamples);
       const int n = decoder->decode(std::span(d->bytes).subspan(h.header_size, h.payload_size), pcm);
       if (n > 0) heard.insert(heard.end(), pcm.begin(), pcm.begin() + n);
@@ -84,6 +88,12 @@ struct Talker {
   std::uint32_t ssrc = 0x5000 + port;
   std::vector<std::int16_t> heard;
   std::vector<rtp::RtpHeader> headers;
+  // Packets of other payload types (telephone events), header and payload.
+  struct OtherPacket {
+    rtp::RtpHeader header;
+    std::vector<std::uint8_t> payload;
+  };
+  std::vector<OtherPacket> other;
 };
 
 // A three-party conference of talkers on 400, 700 and 1300 Hz: each hears
