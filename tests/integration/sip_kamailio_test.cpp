@@ -77,7 +77,7 @@ TEST(SipKamailio, CallsThroughTheEdgeProxy) {
   EXPECT_TRUE(centre.agent_ready("1001"));
 
   // Around the proxy: the node only trusts the proxy's address.
-  ASSERT_TRUE(caller.command("dial", "sip:100@127.0.0.1:" + std::to_string(sip)));
+  ASSERT_TRUE(caller.command("dial", "sip:100@127.0.0.1:" + std::to_string(sip))) << caller.out() << caller.err();
   EXPECT_TRUE(test::eventually([&] { return caller.out().find("SIP/2.0 403") != std::string::npos; }, std::chrono::seconds(10)))
       << caller.out();
   EXPECT_EQ(centre.wait_for_call_in("ivr", std::chrono::seconds(1)), 0u);

@@ -101,7 +101,9 @@ bool Baresip::command(const std::string& command, const std::string& params) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a = loopback(options_.ctrl_port);
   bool ok = false;
-  for (int i = 0; i < 50 && !ok; ++i) {
+  // baresip opens its control port after loading its modules, which on a
+  // loaded machine (tests running side by side) can take several seconds.
+  for (int i = 0; i < 200 && !ok; ++i) {
     ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
