@@ -328,8 +328,11 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
     std::array<MixParty::Encoded, MixParty::kMaxEncodedPerTick> out;
     const int k = party.encode(r.mix.output(p), out);
     // A forwarded digit replaces the mix while it is sent (as a DTMF send
-    // replaces relayed audio); its gaps and the time after it carry the mix.
+    // replaces relayed audio), also in a tick where none of its packets is
+    // due (its 20 ms slots run in their own phase); the gaps between events
+    // and the time after them carry the mix.
     if (send_forwarded_digits(r.legs[p], now_ns, o)) continue;
+    if (const LegDtmfSender* f = dtmf_forwarders_[r.legs[p]].get(); f != nullptr && f->holds_stream()) continue;
     if (!sends_to(leg)) continue;
     for (int i = 0; i < k; ++i) {
       const auto& e = out[static_cast<std::size_t>(i)];

@@ -86,6 +86,11 @@ class LegDtmfSender {
   std::size_t next(std::int64_t now_ns, std::span<Frame> out) noexcept;
   bool finished() const noexcept { return finished_; }
   bool due(std::int64_t now_ns) const noexcept { return !finished_ && now_ns >= next_due_ns_; }
+  // True while a digit owns the leg's stream: inside a telephone event (its
+  // packets share one RTP timestamp, so audio from another source between
+  // them would shift the event's timestamp in the leg's output and the far
+  // end would hear a new event), or at any time for tones.
+  bool holds_stream() const noexcept { return !finished_ && (!as_events() || in_event_); }
 
  private:
   static Result<std::unique_ptr<LegDtmfSender>> build(const DtmfSendSetup& setup, std::uint8_t te_pt,

@@ -204,6 +204,14 @@ std::vector<ivr::Rfc4733Digit> received_events(test::UdpPeer& to, std::uint8_t p
   return out;
 }
 
+std::string describe(const std::vector<ivr::Rfc4733Digit>& digits) {
+  std::string s;
+  for (const auto& d : digits)
+    s += std::string(1, d.digit) + " at " + std::to_string(d.rtp_timestamp) + " for " + std::to_string(d.duration_ts) +
+         (d.end_received ? " (End)" : " (no End)") + "; ";
+  return s;
+}
+
 TEST(MediaOpusFfmpeg, TelephoneEventsCrossTheTranscodingInEachSidesClock) {
   std::unique_ptr<Dataplane> dp;
   RoomInfo room;
@@ -228,7 +236,7 @@ TEST(MediaOpusFfmpeg, TelephoneEventsCrossTheTranscodingInEachSidesClock) {
   // 8 kHz -> 48 kHz: each 100 ms digit is 800 units sent, 4800 received.
   send_events(pcmu_end, pcmu_party->local_port, 101, 160, "19#");
   const auto on_opus = received_events(opus_end, 110, 48000);
-  ASSERT_EQ(on_opus.size(), 3u);
+  ASSERT_EQ(on_opus.size(), 3u) << describe(on_opus);
   for (std::size_t i = 0; i < on_opus.size(); ++i) {
     EXPECT_EQ(on_opus[i].digit, "19#"[i]);
     EXPECT_EQ(on_opus[i].duration_ts, 4800u);
@@ -242,7 +250,7 @@ TEST(MediaOpusFfmpeg, TelephoneEventsCrossTheTranscodingInEachSidesClock) {
   // 48 kHz -> 8 kHz.
   send_events(opus_end, opus_party->local_port, 110, 960, "5");
   const auto on_pcmu = received_events(pcmu_end, 101, 8000);
-  ASSERT_EQ(on_pcmu.size(), 1u);
+  ASSERT_EQ(on_pcmu.size(), 1u) << describe(on_pcmu);
   EXPECT_EQ(on_pcmu[0].digit, '5');
   EXPECT_EQ(on_pcmu[0].duration_ts, 800u);
   // Each was reported once, with its duration measured in its own clock.

@@ -158,5 +158,42 @@ TEST_F(MixingDtmfTest, ASuppressingPartysDigitsAreReportedNotForwarded) {
   EXPECT_EQ(on_a[0].duration_ts, 800u);
 }
 
+// A worker is polled when it is, not on the room's 20 ms grid, and a
+// forwarded digit's slots run in the phase of the packet that ended it: in
+// some ticks the mix is due and the digit's next packet is not. The mix
+// must not slip in between an event's packets (the leg's output would map
+// the event's timestamp anew and the far end would hear a second digit).
+TEST_F(MixingDtmfTest, AnEventKeepsOneTimestampWhenPollsDriftAgainstItsSlots) {
+  create_room(8000);
+  Talker pcmu(30100, CodecId::kPcmu, 0, 0), opus(30102, CodecId::kOpus, 111, 0);
+  std::vector<Talker*> all{&pcmu, &opus};
+  add_party_with_events(0, pcmu, 101, 8000);
+  add_party_with_events(1, opus, 110, 48000);
+  events();
+  run(10, all);
+  // The digit arrives 7 ms off the room's grid, then polls come every 7 ms.
+  clock_.advance(std::chrono::milliseconds(7));
+  worker_->poll_once();
+  send_digit(pcmu, 5, 40'000, 100, all);
+  for (int i = 0; i < 120; ++i) {
+    clock_.advance(std::chrono::milliseconds(7));
+    worker_->poll_once();
+    for (Talker* x : all) x->collect();
+  }
+  const auto on_opus = received_digits(opus, 110, 48000);
+  ASSERT_EQ(on_opus.size(), 1u);
+  EXPECT_EQ(on_opus[0].digit, '5');
+  EXPECT_EQ(on_opus[0].duration_ts, 4800u);
+  EXPECT_TRUE(on_opus[0].end_received);
+  std::size_t event_packets = 0;
+  for (const auto& p : opus.other) {
+    if (p.header.payload_type != 110) continue;
+    ++event_packets;
+    EXPECT_EQ(p.header.timestamp, on_opus[0].rtp_timestamp);
+  }
+  // Four growing, the fifth reaching 100 ms is the first of three End.
+  EXPECT_EQ(event_packets, 7u);
+}
+
 }  // namespace
 }  // namespace sb::dataplane
