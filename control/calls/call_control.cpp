@@ -608,8 +608,10 @@ void CallControl::on_tick(MediaSessions& ms) {
     timers_.pop();
     Call* c = find(t.call);
     if (t.kind == Timer::Kind::kTransferDial) {
-      if (c && c->state == CallState::kTransferring && c->transfer_timer == t.timer_id)
+      if (c && c->state == CallState::kTransferring && c->transfer_timer == t.timer_id) {
+        signalling_->cancel_outbound(c->id);
         transfer_failed(*c, "no answer within the transfer dial timeout (dial-timeout)", ms);
+      }
       continue;
     }
     if (t.kind == Timer::Kind::kAnnouncement) {

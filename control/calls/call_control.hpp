@@ -150,11 +150,13 @@ class CallSignalling {
   // CallControl::outbound_answered or outbound_failed (on the media control
   // thread). The default cannot dial: a callback fails after the queue's
   // callback_dial_seconds ("dial-timeout", timed by the ACD), a transfer
-  // after kTransferDialTimeoutSeconds (timed by call control). A dial given
-  // up by call control is not cancelled here: if it is answered later,
-  // outbound_answered refuses (failed-precondition) and the signalling
-  // layer hangs that leg up.
+  // after kTransferDialTimeoutSeconds (timed by call control). A dial
+  // call control gives up on is withdrawn with cancel_outbound.
   virtual void place_outbound(const OutboundCall& call) { (void)call; }
+  // Call control stopped waiting for `call`'s dial (a transfer not answered
+  // within kTransferDialTimeoutSeconds): stop ringing the number and report
+  // nothing more about that dial; the call's other leg stays.
+  virtual void cancel_outbound(std::uint64_t call) { (void)call; }
   // The agent leg left the call (transfer): hang up that agent's leg; the
   // caller stays.
   virtual void on_agent_released(std::uint64_t call, const std::string& agent) {
@@ -179,7 +181,8 @@ struct CallCounters {
 };
 
 // How long call control waits for a transfer's dialled number to answer
-// before the transfer fails (the signalling layer usually gives up first).
+// before the transfer fails and the dial is cancelled (with the default
+// ring timeout the signalling layer gives up first and reports it).
 inline constexpr double kTransferDialTimeoutSeconds = 60;
 
 class CallControl final : public daemon::MediaController {

@@ -178,6 +178,9 @@ class B2bua final : public TransactionUser {
   void on_transfer_result(CallId call, const Status& status);
   // Dial a callback through the outbound trunk (outbound_leg.cpp).
   void place_outbound(const calls::OutboundCall& call);
+  // Call control gave up on that dial: CANCEL it if it still rings; its
+  // final response is then reported to nobody.
+  void cancel_outbound_dial(CallId call);
   void on_agent_released(CallId call, const std::string& agent);
 
   // ---- timers ----

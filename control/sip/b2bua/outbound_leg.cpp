@@ -145,6 +145,13 @@ void B2bua::cancel_outbound(Session& s, Leg& leg, const std::string& why, bool t
   if (tell_calls && !s.call_ended) dial_failed(s, leg, why);
 }
 
+void B2bua::cancel_outbound_dial(CallId call) {
+  Session* s = session_by_call(call);
+  if (!s) return;
+  for (Leg* leg : {s->caller ? &*s->caller : nullptr, s->agent ? &*s->agent : nullptr})
+    if (leg && leg->outbound) cancel_outbound(*s, *leg, "dial-timeout", false);
+}
+
 void B2bua::dial_failed(Session& s, const Leg& leg, const std::string& why) {
   // A callback's dialled party is the whole call; a transfer's is not:
   // the caller's leg stays up for call control to re-queue.

@@ -181,6 +181,12 @@ struct SipSubsystem::Impl final : public CallPort, public WireSink, public calls
       self->rearm();
     });
   }
+  void cancel_outbound(std::uint64_t call) override {
+    on_sip_thread([self = shared_from_this(), call] {
+      self->b2bua->cancel_outbound_dial(call);
+      self->rearm();
+    });
+  }
   void on_agent_released(std::uint64_t call, const std::string& agent) override {
     on_sip_thread([self = shared_from_this(), call, agent] {
       self->b2bua->on_agent_released(call, agent);

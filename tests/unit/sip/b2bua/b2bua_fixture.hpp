@@ -177,6 +177,15 @@ class B2buaTest : public ::testing::Test {
     b2bua_->on_message(*OwnedMessage::parse(ok), Peer{"127.0.0.1", port, "UDP", false});
     return d;
   }
+  // Inbound call `id` (SIP Call-ID `call_id`) answered and ACKed by the
+  // caller side, and answered by agent 1001's phone on 5090; the caller's
+  // dialog tag (our To-tag) is left in caller_tag_.
+  AgentDialog caller_talking_to_agent(const std::string& call_id, CallId id) {
+    register_agent("1001", 5090);
+    caller_tag_ = answered_call(call_id, id);
+    in(request("ACK", "sip:caller@127.0.0.1:5070", call_id, 1, caller_tag_, "z9hG4bK-" + call_id + "ack"));
+    return agent_answers(id, "1001", 5090);
+  }
   // A request from the agent's phone in that dialog.
   void from_agent(const AgentDialog& d, const std::string& method, int cseq, const std::string& extra_headers = "") {
     const std::string m = method + " sip:switchboard@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" +
@@ -192,6 +201,7 @@ class B2buaTest : public ::testing::Test {
   FakeCalls calls_;
   FakeWire wire_;
   std::unique_ptr<B2bua> b2bua_;
+  std::string caller_tag_;
 };
 
 }  // namespace sb::sip::b2bua::test

@@ -212,10 +212,7 @@ TEST_F(OutboundTest, CallerLetGoBeforeTheAnswerGets480) {
 class TransferOutTest : public OutboundTest {
  protected:
   AgentDialog released_agent() {
-    register_agent("1001", 5090);
-    caller_tag_ = answered_call("x1", 91);
-    in(request("ACK", "sip:caller@127.0.0.1:5070", "x1", 1, caller_tag_, "z9hG4bK-x1ack"));
-    AgentDialog d = agent_answers(91, "1001", 5090);
+    AgentDialog d = caller_talking_to_agent("x1", 91);
     b2bua_->on_agent_released(91, "1001");
     EXPECT_FALSE(wire_.last("BYE sip:1001@127.0.0.1:5090").empty());
     return d;
@@ -223,7 +220,6 @@ class TransferOutTest : public OutboundTest {
   void dial_out() {
     b2bua_->place_outbound({91, "+15550123", "+15550001", {0x7f000001, 30010}, codecs::CodecId::kPcmu, 0, 101});
   }
-  std::string caller_tag_;
 };
 
 TEST_F(TransferOutTest, TheDialledPartyTakesTheAgentsPlace) {
@@ -284,11 +280,29 @@ TEST_F(TransferOutTest, AFailedDialLeavesTheCallerUp) {
   EXPECT_EQ(calls_.hangups[0], std::make_pair(CallId{91}, std::string("caller")));
 }
 
+// Call control's own dial timeout (longer ring timeouts than its wait):
+// the dial is withdrawn, its 487 reported to nobody, the caller kept.
+TEST_F(TransferOutTest, ADialCallControlGaveUpOnIsCancelled) {
+  released_agent();
+  dial_out();
+  const std::string invite = wire_.last("INVITE sip:+15550123@127.0.0.1:5080");
+  ASSERT_FALSE(invite.empty());
+  trunk_says(invite, 180, "Ringing");
+  b2bua_->cancel_outbound_dial(91);
+  EXPECT_FALSE(wire_.last("CANCEL sip:+15550123@127.0.0.1:5080").empty());
+  trunk_says(invite, 487, "Request Terminated");
+  EXPECT_TRUE(calls_.outbound_failures.empty());
+  EXPECT_TRUE(calls_.hangups.empty());
+  EXPECT_TRUE(wire_.last("BYE sip:caller@").empty());
+  EXPECT_EQ(b2bua_->sessions(), 1u);
+  // Nothing rings any more: a second withdrawal sends nothing.
+  const std::size_t sent = wire_.sent.size();
+  b2bua_->cancel_outbound_dial(91);
+  EXPECT_EQ(wire_.sent.size(), sent);
+}
+
 TEST_F(TransferOutTest, RefusedWhileTheAgentIsStillOnTheCall) {
-  register_agent("1001", 5090);
-  caller_tag_ = answered_call("x2", 92);
-  in(request("ACK", "sip:caller@127.0.0.1:5070", "x2", 1, caller_tag_, "z9hG4bK-x2ack"));
-  agent_answers(92, "1001", 5090);
+  caller_talking_to_agent("x2", 92);
   b2bua_->place_outbound({92, "+15550123", "", {0x7f000001, 30010}, codecs::CodecId::kPcmu, 0, 101});
   ASSERT_EQ(calls_.outbound_failures.size(), 1u);
   EXPECT_EQ(calls_.outbound_failures[0].second, "the call already has a SIP leg");

@@ -10,12 +10,7 @@ namespace {
 class TransferTest : public B2buaTest {
  protected:
   // Call 61 answered by the caller side and by agent 1001's phone.
-  AgentDialog talking() {
-    register_agent("1001", 5090);
-    caller_tag_ = answered_call("t1", 61);
-    in(request("ACK", "sip:caller@127.0.0.1:5070", "t1", 1, caller_tag_, "z9hG4bK-t1ack"));
-    return agent_answers(61, "1001", 5090);
-  }
+  AgentDialog talking() { return caller_talking_to_agent("t1", 61); }
   // Every NOTIFY we sent to `target` ("sip:1001@127.0.0.1:5090"), in order.
   std::vector<std::string> notifies(const std::string& target) const {
     std::vector<std::string> out;
@@ -28,7 +23,6 @@ class TransferTest : public B2buaTest {
       if (wire_.sent[i].rfind(prefix, 0) == 0) return i;
     return wire_.sent.size();
   }
-  std::string caller_tag_;
 };
 
 TEST_F(TransferTest, AgentTransfersToAQueueAndTheNextAgentIsRung) {
