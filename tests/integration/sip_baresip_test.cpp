@@ -23,22 +23,19 @@ TEST(SipBaresip, CallerReachesAgentThroughIvrAndQueue) {
   if (!test::have_baresip()) GTEST_SKIP() << "baresip is not installed (Debian package baresip)";
   TempDir dir;
   const auto ports = test::spaced_free_ports(5);
-  const std::uint16_t sip = ports[0];
   test::CallCentreOptions options;
-  options.sip_port = sip;
+  options.sip_port = ports[0];
   CallCentre centre(dir, options);
-  const std::string failed = centre.wait_ready(sip);
+  const std::string failed = centre.wait_ready();
   ASSERT_TRUE(failed.empty()) << failed;
 
-  const std::string sip_host = "127.0.0.1:" + std::to_string(sip);
+  const std::string sip_host = centre.sip_host();
   Baresip agent(dir.file("agent"), test::agent_phone("1001", sip_host, ports[1], ports[3], 440));
   Baresip caller(dir.file("caller"), test::caller_phone(sip_host, ports[2], ports[4], 1000));
 
   // The agent's phone registers; the agent logs in and is ready.
-  ASSERT_TRUE(centre.metrics_have("switchboard_sip_registrations_active 1", std::chrono::seconds(20)))
-      << agent.out() << agent.err() << centre.process().err();
-  EXPECT_EQ(centre.api("POST", "/api/v1/agents/1001/login").status, 202);
-  EXPECT_TRUE(centre.agent_ready("1001"));
+  ASSERT_TRUE(centre.registered(1)) << agent.out() << agent.err() << centre.process().err();
+  centre.log_in("1001");
 
   const std::uint64_t id = test::call_through_ivr_to_agent(centre, caller, agent, "sip:100@" + sip_host);
   ASSERT_NE(id, 0u);
@@ -64,25 +61,23 @@ TEST(SipBaresip, AgentBlindTransfersToQueueAndSecondAgentTalks) {
   if (!test::have_baresip()) GTEST_SKIP() << "baresip is not installed (Debian package baresip)";
   TempDir dir;
   const auto ports = test::spaced_free_ports(7);
-  const std::uint16_t sip = ports[0];
   test::CallCentreOptions options;
-  options.sip_port = sip;
+  options.sip_port = ports[0];
   options.agents = {"1001", "1002"};
   options.media_port_min = 37200;
   CallCentre centre(dir, options);
-  const std::string failed = centre.wait_ready(sip);
+  const std::string failed = centre.wait_ready();
   ASSERT_TRUE(failed.empty()) << failed;
 
-  const std::string sip_host = "127.0.0.1:" + std::to_string(sip);
+  const std::string sip_host = centre.sip_host();
   constexpr int kCallerHz = 1000, kFirstHz = 440, kSecondHz = 660;
   Baresip first(dir.file("agent1"), test::agent_phone("1001", sip_host, ports[1], ports[4], kFirstHz));
   Baresip second(dir.file("agent2"), test::agent_phone("1002", sip_host, ports[2], ports[5], kSecondHz));
   Baresip caller(dir.file("caller"), test::caller_phone(sip_host, ports[3], ports[6], kCallerHz));
-  ASSERT_TRUE(centre.metrics_have("switchboard_sip_registrations_active 2", std::chrono::seconds(20)))
-      << first.err() << second.err() << centre.process().err();
+  ASSERT_TRUE(centre.registered(2)) << first.err() << second.err() << centre.process().err();
   // Only 1001 is ready when the call queues, so it gets the call first.
-  for (const char* a : {"1001", "1002"}) EXPECT_EQ(centre.api("POST", std::string("/api/v1/agents/") + a + "/login").status, 202);
-  EXPECT_TRUE(centre.agent_ready("1001"));
+  centre.log_in("1001");
+  centre.log_in("1002", /*ready=*/false);
 
   const std::uint64_t id = test::call_through_ivr_to_agent(centre, caller, first, "sip:100@" + sip_host);
   ASSERT_NE(id, 0u);

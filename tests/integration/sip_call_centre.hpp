@@ -80,17 +80,34 @@ inline std::string call_centre_config(const TempDir& dir, const CallCentreOption
 class CallCentre {
  public:
   CallCentre(const TempDir& dir, const CallCentreOptions& o)
-      : dir_(dir), config_(write_config(dir, o)), process_({switchboard_binary(), "run", "--config", config_}) {}
+      : dir_(dir),
+        sip_port_(o.sip_port),
+        config_(write_config(dir, o)),
+        process_({switchboard_binary(), "run", "--config", config_}) {}
 
   // Empty when the daemon is up with SIP on the configured port, else why not.
-  std::string wait_ready(std::uint16_t sip_port) {
+  std::string wait_ready() {
     api_ = port_from_banner(process_);
     if (api_ == 0 || !process_.wait_for_line("ready (pid")) return "daemon did not start: " + process_.out() + process_.err();
-    if (process_.out().find("sip        udp:127.0.0.1:" + std::to_string(sip_port)) == std::string::npos)
+    if (process_.out().find("sip        udp:127.0.0.1:" + std::to_string(sip_port_)) == std::string::npos)
       return "no SIP listener in the banner: " + process_.out();
     return "";
   }
   BackgroundProcess& process() { return process_; }
+  std::uint16_t sip_port() const { return sip_port_; }
+  // "127.0.0.1:<SIP port>", the registrar and proxy the phones are given.
+  std::string sip_host() const { return "127.0.0.1:" + std::to_string(sip_port_); }
+  // `phones` registrations are active (the phones' REGISTERs got through).
+  bool registered(int phones) {
+    return metrics_have("switchboard_sip_registrations_active " + std::to_string(phones), std::chrono::seconds(20));
+  }
+  // The agent logs in through the API and, with `ready`, becomes ready.
+  void log_in(const std::string& agent, bool ready = true) {
+    EXPECT_EQ(api("POST", "/api/v1/agents/" + agent + "/login").status, 202) << agent;
+    if (ready) {
+      EXPECT_TRUE(agent_ready(agent)) << agent;
+    }
+  }
 
   HttpResult api(const std::string& method, const std::string& path) {
     return http_request(api_, method, path, method == "POST" ? "{}" : "",
@@ -151,6 +168,7 @@ class CallCentre {
     return dir.file("sb.toml");
   }
   const TempDir& dir_;
+  std::uint16_t sip_port_;
   std::string config_;
   BackgroundProcess process_;
   std::uint16_t api_ = 0;

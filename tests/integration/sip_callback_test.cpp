@@ -23,16 +23,15 @@ TEST(SipCallback, CallerAsksForACallbackAndTalksToTheAgentWhenCalledBack) {
   if (!test::have_baresip()) GTEST_SKIP() << "baresip is not installed (Debian package baresip)";
   TempDir dir;
   const auto ports = test::spaced_free_ports(7);
-  const std::uint16_t sip = ports[0];
   test::CallCentreOptions options;
-  options.sip_port = sip;
-  options.outbound_port = ports[3];
+  options.sip_port = ports[0];
   options.media_port_min = 37400;
+  options.outbound_port = ports[3];
   CallCentre centre(dir, options);
-  const std::string failed = centre.wait_ready(sip);
+  const std::string failed = centre.wait_ready();
   ASSERT_TRUE(failed.empty()) << failed;
 
-  const std::string sip_host = "127.0.0.1:" + std::to_string(sip);
+  const std::string sip_host = centre.sip_host();
   constexpr int kCallerHz = 1000, kAgentHz = 440, kCustomerHz = 700;
   Baresip agent(dir.file("agent"), test::agent_phone("1001", sip_host, ports[1], ports[4], kAgentHz));
   Baresip caller(dir.file("caller"), test::caller_phone(sip_host, ports[2], ports[5], kCallerHz));
@@ -40,10 +39,9 @@ TEST(SipCallback, CallerAsksForACallbackAndTalksToTheAgentWhenCalledBack) {
   Baresip customer(dir.file("customer"), {"127.0.0.1", ports[3], ports[6], kCustomerHz,
                                           "<sip:5550100@127.0.0.1>;regint=0;answermode=auto"});
   ASSERT_TRUE(test::wait_udp_bound(ports[3], std::chrono::seconds(10))) << customer.err();
-  ASSERT_TRUE(centre.metrics_have("switchboard_sip_registrations_active 1", std::chrono::seconds(20)))
-      << agent.out() << agent.err() << centre.process().err();
+  ASSERT_TRUE(centre.registered(1)) << agent.out() << agent.err() << centre.process().err();
   // Logged in but not ready: the callback waits for the agent.
-  EXPECT_EQ(centre.api("POST", "/api/v1/agents/1001/login").status, 202);
+  centre.log_in("1001", /*ready=*/false);
 
   ASSERT_TRUE(caller.command("dial", "sip:100@" + sip_host));
   const std::uint64_t id = centre.wait_for_call_in("ivr");

@@ -50,13 +50,12 @@ std::vector<std::uint8_t> rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t 
 
 TEST(SipLateOffer, AckAnswerGivesTheCallersMediaAndTheIvrWorksAfterIt) {
   TempDir dir;
-  const auto ports = test::spaced_free_ports(1);
-  const std::uint16_t sip = ports[0];
+  const std::uint16_t sip = test::spaced_free_ports(1)[0];
   test::CallCentreOptions options;
   options.sip_port = sip;
   options.media_port_min = 37600;
   CallCentre centre(dir, options);
-  const std::string failed = centre.wait_ready(sip);
+  const std::string failed = centre.wait_ready();
   ASSERT_TRUE(failed.empty()) << failed;
 
   UdpPeer signalling, media;
