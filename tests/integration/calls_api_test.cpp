@@ -51,16 +51,14 @@ TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
   test::WsClient events;
   ASSERT_EQ(events.connect(port_, "/api/v1/events?types=call.*,ivr.*", bearer(test::kToken)), "");
   ASSERT_TRUE(events.read_json());  // hello
-  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
-  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+  log_in_ready("a1");
 
   UdpPeer caller, agent;
-  auto placed = call("POST", "/api/v1/calls",
-                     R"({"caller": "+15550001111", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
-  ASSERT_EQ(placed.status, 201) << placed.body;
-  const int id = placed.json()["call_id"];
-  const std::uint16_t caller_side = port_of(placed.json()["media"]);
-  const std::string call_path = "/api/v1/calls/" + std::to_string(id);
+  const auto placed = place_call("+15550001111", caller.port(), "pick");
+  ASSERT_NE(placed.id, 0);
+  const int id = placed.id;
+  const std::uint16_t caller_side = placed.media;
+  const std::string call_path = placed.path;
 
   // The prompt reaches the caller as RTP.
   ASSERT_TRUE(caller.receive(std::chrono::seconds(5))) << "no prompt audio";
@@ -126,8 +124,7 @@ TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
   // History, recording, metrics.
   const auto shown = call("GET", call_path).json();
   EXPECT_EQ(shown["end_reason"], "completed");
-  std::vector<std::string> history;
-  for (const auto& h : shown["history"]) history.push_back(h["event"]);
+  const std::vector<std::string> history = history_events(call_path);
   for (const char* e : {"created", "dtmf", "ivr.input", "queued", "offered", "answered", "recording_started", "hangup", "ended"})
     EXPECT_NE(std::find(history.begin(), history.end(), e), history.end()) << e;
   const std::string stem = shown["recording"];
@@ -151,14 +148,12 @@ TEST_F(CallsApi, OneCallFromIvrToAgentWithItsEventsHistoryRecordingAndMetrics) {
 // the call still up waits for it (no new calls meanwhile) and exits 0 once
 // it has ended.
 TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
-  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
-  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+  log_in_ready("a1");
   UdpPeer caller, agent;
-  auto placed = call("POST", "/api/v1/calls",
-                     R"({"caller": "+15550002222", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
-  ASSERT_EQ(placed.status, 201) << placed.body;
-  const std::string call_path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
-  const std::uint16_t caller_side = port_of(placed.json()["media"]);
+  const auto placed = place_call("+15550002222", caller.port(), "pick");
+  ASSERT_NE(placed.id, 0);
+  const std::string call_path = placed.path;
+  const std::uint16_t caller_side = placed.media;
   // The prompt's first packet: the worker has opened the call's ports.
   ASSERT_TRUE(caller.receive(std::chrono::seconds(5))) << "no prompt audio";
   std::uint16_t seq = 1;
@@ -206,24 +201,20 @@ TEST_F(CallsApi, ReloadKeepsALiveCallAndDrainWaitsForIt) {
 // caller sends straight after it, before any prompt audio arrived, reaches
 // the IVR.
 TEST_F(CallsApi, MediaSentRightAfterThePlacedAnswerIsReceived) {
-  EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
-  EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+  log_in_ready("a1");
   for (int attempt = 0; attempt < 3; ++attempt) {
     UdpPeer caller;
-    auto placed = call("POST", "/api/v1/calls",
-                       R"({"caller": "+15550003333", "menu": "pick", "media": "127.0.0.1:)" + std::to_string(caller.port()) + R"("})");
-    ASSERT_EQ(placed.status, 201) << placed.body;
-    const std::uint16_t caller_side = port_of(placed.json()["media"]);
-    const std::string call_path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
+    const auto placed = place_call("+15550003333", caller.port(), "pick");
+    ASSERT_NE(placed.id, 0);
+    const std::uint16_t caller_side = placed.media;
+    const std::string call_path = placed.path;
     std::uint16_t seq = 1;
     for (int k = 0; k < 4; ++k)
       ASSERT_TRUE(caller.send_to(caller_side, rtp_packet(101, seq++, 16000, {1, static_cast<std::uint8_t>(k ? 0x8a : 0x0a), 0x03, 0x20})));
     ASSERT_TRUE(eventually([&] { return call("GET", call_path).json()["state"] == "ringing"; }, std::chrono::seconds(8)))
         << call("GET", call_path).body;
     bool digit_seen = false;
-    const auto shown = call("GET", call_path).json();
-    for (const auto& h : shown["history"])
-      if (h["event"] == "dtmf" && h["digit"] == "1") digit_seen = true;
+    for (const auto& h : history_of(call_path, "dtmf")) digit_seen = digit_seen || h["digit"] == "1";
     EXPECT_TRUE(digit_seen) << call("GET", call_path).body;
     ASSERT_EQ(call("POST", call_path + "/hangup", R"({"by": "caller"})").status, 200);
     ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a1").json()["state"] == "ready"; }));

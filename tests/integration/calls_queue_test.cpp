@@ -13,7 +13,6 @@ namespace sb {
 namespace {
 
 using test::eventually;
-using test::port_of;
 using test::rtp_packet;
 using test::UdpPeer;
 
@@ -42,12 +41,10 @@ class CallsQueue : public test::CallsDaemon {
     std::vector<std::chrono::steady_clock::time_point> heard;  // arrival of each RTP packet
   };
   void place(Caller& c, const std::string& menu, const std::string& number) {
-    auto placed = call("POST", "/api/v1/calls",
-                       R"({"caller": ")" + number + R"(", "menu": ")" + menu + R"(", "media": "127.0.0.1:)" +
-                           std::to_string(c.peer.port()) + R"("})");
-    ASSERT_EQ(placed.status, 201) << placed.body;
-    c.path = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
-    c.local = port_of(placed.json()["media"]);
+    const auto placed = place_call(number, c.peer.port(), menu);
+    ASSERT_NE(placed.id, 0);
+    c.path = placed.path;
+    c.local = placed.media;
   }
   // 20 ms of both callers talking and listening.
   static void tick(std::initializer_list<Caller*> callers) {
@@ -59,13 +56,6 @@ class CallsQueue : public test::CallsDaemon {
     for (Caller* c : callers)
       while (auto d = c->peer.receive(std::chrono::milliseconds(0))) c->heard.push_back(std::chrono::steady_clock::now());
     std::this_thread::sleep_until(end);
-  }
-  std::vector<nlohmann::json> history_of(const std::string& path, const std::string& event) {
-    std::vector<nlohmann::json> out;
-    const auto shown = call("GET", path).json();
-    for (const auto& h : shown["history"])
-      if (h["event"] == event) out.push_back(h);
-    return out;
   }
 };
 

@@ -30,18 +30,15 @@ class CallsSupervisor : public test::CallsDaemon {
   void SetUp() override {
     start(test::CallConfig(36400, 36499).sales("wrap_up_seconds = 30\n").toml());
     if (HasFatalFailure()) return;
-    EXPECT_EQ(call("POST", "/api/v1/agents/a1/login").status, 202);
-    EXPECT_EQ(call("POST", "/api/v1/agents/a1/ready").status, 202);
+    log_in_ready("a1");
   }
 
   // A call from `caller_` waiting for a1 (ringing); then answered on `agent_`.
   void place() {
-    auto placed =
-        call("POST", "/api/v1/calls",
-             R"({"caller": "+15550007777", "media": "127.0.0.1:)" + std::to_string(caller_.peer.port()) + R"("})");
-    ASSERT_EQ(placed.status, 201) << placed.body;
-    path_ = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
-    caller_.port = port_of(placed.json()["media"]);
+    const auto placed = place_call("+15550007777", caller_.peer.port());
+    ASSERT_NE(placed.id, 0);
+    path_ = placed.path;
+    caller_.port = placed.media;
     ASSERT_TRUE(eventually([&] { return state_of(path_) == "ringing"; }, 10s)) << call("GET", path_).body;
   }
   void answer() {
@@ -55,12 +52,7 @@ class CallsSupervisor : public test::CallsDaemon {
     return R"({"supervisor": "sup1", "mode": ")" + mode + R"(", "media": "127.0.0.1:)" +
            std::to_string(supervisor_.peer.port()) + R"("})";
   }
-  std::vector<std::string> history() {
-    std::vector<std::string> out;
-    const auto shown = call("GET", path_).json();
-    for (const auto& h : shown["history"]) out.push_back(h["event"]);
-    return out;
-  }
+  std::vector<std::string> history() { return history_events(path_); }
   std::string metrics() { return test::http_request(port_, "GET", "/metrics").body; }
 
   Talker caller_{0, codecs::CodecId::kPcmu, 0, kCallerHz};
@@ -200,10 +192,8 @@ TEST_F(CallsSupervisor, HoldAndHangUpRemoveTheSupervisor) {
   EXPECT_TRUE(hears(supervisor_, kAgentHz));
   ASSERT_EQ(call("POST", path_ + "/hangup", R"({"by": "agent"})").status, 200);
   std::vector<std::string> reasons;
-  const auto shown = call("GET", path_).json();
-  for (const auto& h : shown["history"])
-    if (h["event"] == "supervisor_left") reasons.push_back(h["reason"]);
-  EXPECT_EQ(reasons, (std::vector<std::string>{"held", "call_ended"})) << shown.dump();
+  for (const auto& h : history_of(path_, "supervisor_left")) reasons.push_back(h["reason"]);
+  EXPECT_EQ(reasons, (std::vector<std::string>{"held", "call_ended"})) << call("GET", path_).body;
   EXPECT_NE(metrics().find("switchboard_calls_supervised 0"), std::string::npos);
   // Nothing reaches the supervisor once the call is gone.
   forget_heard({&supervisor_});

@@ -118,6 +118,42 @@ class CallsDaemon : public ::testing::Test {
   }
   std::string state_of(const std::string& call_path) { return call("GET", call_path).json()["state"]; }
 
+  // A call placed through the API: id 0 (and a failure) unless it got 201.
+  struct Placed {
+    int id = 0;
+    std::string path;         // /api/v1/calls/<id>
+    std::uint16_t media = 0;  // the daemon's port for the caller's RTP
+  };
+  // POST /api/v1/calls from `caller`, whose RTP is at 127.0.0.1:`rtp_port`,
+  // into `menu` (the IVR's entry menu when empty).
+  Placed place_call(const std::string& caller, std::uint16_t rtp_port, const std::string& menu = "") {
+    nlohmann::json body = {{"caller", caller}, {"media", "127.0.0.1:" + std::to_string(rtp_port)}};
+    if (!menu.empty()) body["menu"] = menu;
+    const auto placed = call("POST", "/api/v1/calls", body.dump());
+    EXPECT_EQ(placed.status, 201) << placed.body;
+    if (placed.status != 201) return {};
+    const int id = placed.json()["call_id"];
+    return {id, "/api/v1/calls/" + std::to_string(id), port_of(placed.json()["media"])};
+  }
+  // The call's history entries of kind `event`, or every entry's kind.
+  std::vector<nlohmann::json> history_of(const std::string& call_path, const std::string& event) {
+    std::vector<nlohmann::json> out;
+    const auto shown = call("GET", call_path).json();  // outlives the loop
+    for (const auto& h : shown["history"])
+      if (h["event"] == event) out.push_back(h);
+    return out;
+  }
+  std::vector<std::string> history_events(const std::string& call_path) {
+    std::vector<std::string> out;
+    const auto shown = call("GET", call_path).json();
+    for (const auto& h : shown["history"]) out.push_back(h["event"]);
+    return out;
+  }
+  void log_in_ready(const std::string& agent) {
+    EXPECT_EQ(call("POST", "/api/v1/agents/" + agent + "/login").status, 202) << agent;
+    EXPECT_EQ(call("POST", "/api/v1/agents/" + agent + "/ready").status, 202) << agent;
+  }
+
   TempDir dir_;
   std::unique_ptr<BackgroundProcess> daemon_;
   std::uint16_t port_ = 0;

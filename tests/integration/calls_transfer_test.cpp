@@ -41,12 +41,10 @@ class CallsTransfer : public test::CallsDaemon {
 
   // Places a call that waits in "sales", answered by `agent` on `agent_peer`.
   void connect(const std::string& agent, UdpPeer& agent_peer, const std::string& menu = "main") {
-    auto placed = call("POST", "/api/v1/calls",
-                       R"({"caller": "+15550004444", "menu": ")" + menu + R"(", "media": "127.0.0.1:)" +
-                           std::to_string(caller_.port()) + R"("})");
-    ASSERT_EQ(placed.status, 201) << placed.body;
-    path_ = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
-    caller_side_ = port_of(placed.json()["media"]);
+    const auto placed = place_call("+15550004444", caller_.port(), menu);
+    ASSERT_NE(placed.id, 0);
+    path_ = placed.path;
+    caller_side_ = placed.media;
     answer(agent, agent_peer);
   }
   void answer(const std::string& agent, UdpPeer& agent_peer) {
@@ -87,12 +85,7 @@ class CallsTransfer : public test::CallsDaemon {
         out.push_back(std::move(*d));
     return out;
   }
-  std::vector<std::string> history() {
-    std::vector<std::string> out;
-    const auto shown = call("GET", path_).json();
-    for (const auto& h : shown["history"]) out.push_back(h["event"]);
-    return out;
-  }
+  std::vector<std::string> history() { return history_events(path_); }
 
   UdpPeer caller_;
   std::string path_;
@@ -226,11 +219,10 @@ TEST_F(CallsTransfer, TransferToANamedAgentAndFromTheIvr) {
   // waits in a2's first queue until a2 ends wrap-up).
   ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/agents/a2").json()["state"] == "after-call-work"; }));
   caller_seq_ = 1;
-  auto placed = call("POST", "/api/v1/calls",
-                     R"({"caller": "+15550005555", "menu": "to_a2", "media": "127.0.0.1:)" + std::to_string(caller_.port()) + R"("})");
-  ASSERT_EQ(placed.status, 201) << placed.body;
-  path_ = "/api/v1/calls/" + std::to_string(placed.json()["call_id"].get<int>());
-  caller_side_ = port_of(placed.json()["media"]);
+  const auto placed = place_call("+15550005555", caller_.port(), "to_a2");
+  ASSERT_NE(placed.id, 0);
+  path_ = placed.path;
+  caller_side_ = placed.media;
   ASSERT_TRUE(eventually([&] { return state_of(path_) == "queued"; })) << call("GET", path_).body;
   EXPECT_TRUE(contains(history(), "transferred"));
   EXPECT_EQ(call("POST", "/api/v1/agents/a2/end-wrap-up").status, 202);
