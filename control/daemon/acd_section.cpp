@@ -57,7 +57,11 @@ nlohmann::json AcdSection::to_json() const {
 }
 
 void AcdSection::declare_names(config::NameTable& names) const {
-  for (const auto& q : model.queues) names.define("queue", q.name);
+  for (const auto& q : model.queues) {
+    names.define("queue", q.name);
+    // The IVR checks it has the words these queues' announcements use.
+    if (q.announce_interval_seconds > 0) names.define("announcing queue", q.name);
+  }
   for (const auto& s : model.skills) names.define("skill", s);
 }
 

@@ -46,6 +46,7 @@ class Parser {
       if (langs->empty()) root_.error("languages", "needs at least one language (the first is the default)");
       else if (!out.empty()) cfg_.languages = out;
     }
+    cfg_.prompts_position = root_.position_of(root_.has("prompts") ? "prompts" : "");
     if (auto prompts = root_.table("prompts")) parse_prompts(*prompts);
     std::optional<std::string> entry = root_.identifier("entry_menu");
     if (auto menus = root_.table("menus")) {

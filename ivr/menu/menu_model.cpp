@@ -1,5 +1,7 @@
 #include "ivr/menu/menu_model.hpp"
 
+#include "ivr/menu/queue_announcement.hpp"
+
 namespace sb::ivr::menu {
 
 std::string_view node_type_name(NodeType t) noexcept {
@@ -142,6 +144,28 @@ void IvrConfig::check_references(const config::NameTable& names, config::Diagnos
   if (names.knows("skill"))
     for (const auto& s : skill_refs)
       if (!names.has("skill", s.value)) diag.error(s.position, s.key, "no skill named \"" + s.value + "\"");
+  check_announcement_prompts(names, diag);
+}
+
+// Not an error: a word without a prompt plays as a tone, and recordings may
+// come later; but callers would hear beeps where their position should be.
+void IvrConfig::check_announcement_prompts(const config::NameTable& names, config::Diagnostics& diag) const {
+  if (!names.knows("announcing queue")) return;
+  std::string missing;
+  std::size_t count = 0;
+  for (const std::string_view word : queue_announcement_prompts()) {
+    if (prompts.count(word)) continue;
+    if (count++ < 4) missing += (missing.empty() ? "" : ", ") + std::string(word);
+  }
+  if (count == 0) return;
+  if (count > 4) missing += " and " + std::to_string(count - 4) + " more";
+  const auto queues = names.names("announcing queue");
+  std::string which;
+  for (const auto& q : queues) which += (which.empty() ? "\"" : ", \"") + q + "\"";
+  diag.warning(prompts_position, "ivr.prompts",
+               (queues.size() > 1 ? "queues " + which + " announce" : "queue " + which + " announces") +
+                   " position and expected wait (announce_interval_seconds), but " + std::to_string(count) +
+                   " of the words they use have no prompt (" + missing + "): each plays as a tone");
 }
 
 }  // namespace sb::ivr::menu

@@ -131,6 +131,7 @@ class IvrConfig final : public config::ConfigSection {
   std::vector<std::string> languages = {"en"};  // the first is the default
   std::string entry_menu;                        // for calls with no menu chosen by routing
   std::map<std::string, Prompt, std::less<>> prompts;
+  config::SourcePosition prompts_position;       // of [ivr.prompts] (or [ivr])
   std::vector<Menu> menus;
 
   // References to other sections, checked by check_references().
@@ -145,6 +146,9 @@ class IvrConfig final : public config::ConfigSection {
   nlohmann::json to_json() const override;
   void declare_names(config::NameTable& names) const override;
   void check_references(const config::NameTable& names, config::Diagnostics& diag) const override;
+
+ private:
+  void check_announcement_prompts(const config::NameTable& names, config::Diagnostics& diag) const;
 };
 
 }  // namespace sb::ivr::menu

@@ -83,8 +83,12 @@ TEST(ConfigCommand, ValidFilesExitZero) {
   auto r = run({switchboard_binary(), "config", "check", source_path("deploy/switchboard.toml")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("valid"), std::string::npos);
-  // Warnings (prompt audio not recorded yet) do not fail it.
-  for (const auto& l : lines_of(r.err)) EXPECT_NE(l.find(": warning: "), std::string::npos) << l;
+  // Warnings (prompt audio not recorded yet) do not fail it; its queues'
+  // announcements have their words.
+  for (const auto& l : lines_of(r.err)) {
+    EXPECT_NE(l.find(": warning: "), std::string::npos) << l;
+    EXPECT_EQ(l.find("announce position"), std::string::npos) << l;
+  }
 
   TempDir dir;
   r = run({switchboard_binary(), "config", "show-default"});
@@ -103,6 +107,31 @@ TEST(Deploy, KamailioConfigPassesKamailiosCheck) {
   const auto r = run({"kamailio", "-c", "-f", source_path("deploy/kamailio/kamailio.cfg"), "-A",
                       "DISPATCHER_LIST=\"" + source_path("deploy/kamailio/dispatcher.list") + "\""});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// A queue that announces position and expected wait (the default every 60 s)
+// in a config whose IVR lacks the words: valid, with a warning that names
+// the queue and [ivr.prompts]; none once the queue announces nothing.
+TEST(ConfigCommand, AnnouncingQueueWithoutItsWordsWarns) {
+  TempDir dir;
+  const std::string path = dir.file("announce.toml");
+  const std::string ivr = "[ivr.prompts]\nhi.en = \"hi\"\n"                                    // 1-2
+                          "[ivr.menus.m]\nentry = \"a\"\n"                                   // 3-4
+                          "[ivr.menus.m.nodes.a]\ntype = \"queue\"\nqueue = \"q\"\n";        // 5-7
+  write_file(path, ivr + "[acd]\n[[acd.queues]]\nname = \"q\"\n");
+  auto r = run({switchboard_binary(), "config", "check", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(path + ":1:1: ivr.prompts: warning: queue \"q\" announces position and expected wait"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("34 of the words they use have no prompt (announce_position, announce_wait, less_than, "
+                       "more_than and 30 more): each plays as a tone"),
+            std::string::npos)
+      << r.err;
+  write_file(path, ivr + "[acd]\n[[acd.queues]]\nname = \"q\"\nannounce_interval_seconds = 0\n");
+  r = run({switchboard_binary(), "config", "check", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("announces"), std::string::npos) << r.err;
 }
 
 TEST(ConfigCommand, UnreadableFile) {
