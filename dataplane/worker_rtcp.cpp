@@ -52,9 +52,8 @@ std::int64_t Worker::rtcp_interval(Leg& leg, bool first) noexcept {
 
 void Worker::start_rtcp(std::uint32_t index, std::int64_t now_ns) noexcept {
   Leg& leg = legs_[index];
-  if (leg.rtcp_generated) return;
-  leg.rtcp_generated = true;
-  // Non-zero: zero is xorshift's fixed point.
+  if (leg.rtcp_seed != 0) return;
+  // Non-zero (zero is xorshift's fixed point): also "reports are on".
   leg.rtcp_seed = next_ssrc() | 1u;
   leg.rtcp_cname = static_cast<std::uint64_t>(next_ssrc()) << 32 | next_ssrc();
   leg.rtcp_packets_reported = leg.out.packets;
@@ -65,8 +64,8 @@ void Worker::start_rtcp(std::uint32_t index, std::int64_t now_ns) noexcept {
 
 void Worker::stop_rtcp(std::uint32_t index, std::int64_t now_ns) noexcept {
   Leg& leg = legs_[index];
-  if (!leg.rtcp_generated) return;
-  leg.rtcp_generated = false;
+  if (leg.rtcp_seed == 0) return;
+  leg.rtcp_seed = 0;
   std::erase(rtcp_legs_, index);
   // A party's stream ends with its leg (RFC 3550 §6.6). A supervised call's
   // legs go back to relaying the same output stream: no BYE, and the far

@@ -129,12 +129,11 @@ struct Leg {
   // The far end's last SR (middle 32 bits of its NTP time, arrival time):
   // a generated report block's LSR and DLSR.
   std::uint32_t rx_sr_lsr = 0;
-  std::int64_t rx_sr_ns = 0;
   // RTCP the worker generates while it terminates the leg (worker_rtcp.cpp):
-  // when the next report is due, the state randomising the interval, the
-  // leg's CNAME, and out.packets at the last report (SR or RR).
-  bool rtcp_generated = false;
+  // the state randomising the interval (0: none generated), when the next
+  // report is due, the leg's CNAME, and out.packets at the last report.
   std::uint32_t rtcp_seed = 0;
+  std::int64_t rx_sr_ns = 0;
   std::int64_t rtcp_due_ns = 0;
   std::uint64_t rtcp_cname = 0;
   std::uint64_t rtcp_packets_reported = 0;

@@ -24,7 +24,9 @@ using namespace std::chrono_literals;
 using codecs::CodecId;
 using test::Talker;
 
-std::int64_t steady_ns() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+std::int64_t steady_ns() {
+  return std::chrono::steady_clock::now().time_since_epoch().count();
+}
 
 TEST(MixingRtcp, APartysFarEndGetsSenderReportsWiresharkDecodes) {
   if (!sb::test::have_program("tshark")) GTEST_SKIP() << "tshark is not installed (Debian package tshark)";
@@ -97,11 +99,13 @@ TEST(MixingRtcp, APartysFarEndGetsSenderReportsWiresharkDecodes) {
   sb::test::TempDir dir;
   ASSERT_TRUE(sb::test::write_pcap(dir.file("rtcp.pcap"), captured));
   const auto shark = sb::test::run({"tshark", "-n", "-r", dir.file("rtcp.pcap"), "-d",
-                                "udp.port==" + std::to_string(speaker_rtcp.port()) + ",rtcp", "-V"});
+                                    "udp.port==" + std::to_string(speaker_rtcp.port()) + ",rtcp", "-V"});
   ASSERT_EQ(shark.exit_code, 0) << shark.err;
   std::size_t srs = 0, sdes = 0;
-  for (std::size_t at = 0; (at = shark.out.find("Packet type: Sender Report (200)", at)) != std::string::npos; ++at) ++srs;
-  for (std::size_t at = 0; (at = shark.out.find("Packet type: Source description (202)", at)) != std::string::npos; ++at)
+  for (std::size_t at = 0; (at = shark.out.find("Packet type: Sender Report (200)", at)) != std::string::npos; ++at)
+    ++srs;
+  for (std::size_t at = 0; (at = shark.out.find("Packet type: Source description (202)", at)) != std::string::npos;
+       ++at)
     ++sdes;
   EXPECT_EQ(srs, captured.size()) << shark.out;
   EXPECT_EQ(sdes, captured.size()) << shark.out;

@@ -181,8 +181,7 @@ TEST_F(RtcpGenerationTest, TheFarEndsReportsGiveRttAndAreEchoed) {
   const Received sr = reports(a)[0];
   ASSERT_TRUE(sr.sum.has_sr);
   for (int i = 0; i < 15; ++i) tick({&a, &b}, {&a, &b});  // 300 ms
-  rtp::RtcpReportBlock echo{sr.sum.sender_ssrc, 0, 0, 1, 0, static_cast<std::uint32_t>(sr.sum.sr.ntp >> 16),
-                            65536 / 4};
+  rtp::RtcpReportBlock echo{sr.sum.sender_ssrc, 0, 0, 1, 0, static_cast<std::uint32_t>(sr.sum.sr.ntp >> 16), 65536 / 4};
   std::vector<std::uint8_t> rr(128);
   rr.resize(rtp::build_rtcp_report(rr, a.ssrc, nullptr, &echo, std::span("far", 3)));
   EXPECT_FALSE(relay(packet(a.port, a.far_end(), rr))) << "a mixed leg's RTCP is not forwarded";
