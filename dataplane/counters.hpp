@@ -31,6 +31,7 @@ enum WorkerCounter : std::size_t {
   kTxBytes,
   kRtpRelayed,
   kRtcpRelayed,
+  kRtcpGenerated,    // RTCP compound packets the worker made for legs it terminates
   kRxBursts,
   kActiveSessions,   // gauge, set by the owning worker
   kActiveLegs,       // gauge

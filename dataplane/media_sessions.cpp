@@ -305,7 +305,16 @@ Status MediaSessions::set_mode(SessionId id, int leg, LegMode mode) {
   return send(session_worker(id), c);
 }
 
-Status MediaSessions::request_stats(SessionId id) { return session_command(id, Command::kRequestStats); }
+Status MediaSessions::request_stats(std::uint64_t id) {
+  const bool known = is_party_id(id)  ? find_party(id) != nullptr
+                     : is_room_id(id) ? find_room(id) != nullptr
+                                      : find(id) != nullptr;
+  if (!known) return not_found("no media session, mix room or party " + std::to_string(id));
+  Command c;
+  c.kind = Command::kRequestStats;
+  c.session = id;
+  return send(session_worker(id), c);
+}
 
 Status MediaSessions::remove(SessionId id) {
   Live* l = find(id);

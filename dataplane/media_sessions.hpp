@@ -153,7 +153,12 @@ class MediaSessions {
   Status update(SessionId id, int leg, const LegRequest& request);
   Status set_mode(SessionId id, int leg, LegMode mode);
   Status remove(SessionId id);
-  Status request_stats(SessionId id);
+  // Answered with kStats events: one per leg of a session (leg 0, 1), one
+  // for a party's leg (PartyId), or one per leg in a mix room (RoomId; a
+  // supervised call's room: the call's two legs and the supervisor's), each
+  // naming its session or party with `owner` set for parties. Errors:
+  // not-found for an unknown id, unavailable.
+  Status request_stats(std::uint64_t id);
 
   // Records a session: leg 0 on the left channel, leg 1 on the right (or
   // mixed), as each side is heard after DTMF suppression. `legs` names each

@@ -71,7 +71,7 @@ struct Command {
     kUpdateLeg,       // legs[leg]: new remote / latching / mode / payload types
     kSetLegMode,      // legs[leg].mode only
     kDeleteSession,
-    kRequestStats,    // answered with one kStats event per leg
+    kRequestStats,    // session, party or room id: one kStats event per leg it names
     kStartRecording,  // `recording` (the recorder already knows the id)
     kPauseRecording,
     kResumeRecording,

@@ -48,16 +48,19 @@ Worker::Worker(const WorkerConfig& cfg, PacketIo& io, SpscRing<Command>& command
       dropped_(cfg.burst),
       ssrc_seed_(0x9e3779b9u * (cfg.index + 1) ^ static_cast<std::uint32_t>(clock.wall_now().count())) {
   playing_legs_.reserve(total_legs(cfg));
+  rtcp_legs_.reserve(total_legs(cfg));
   ticking_rooms_.reserve(cfg.max_rooms);
 }
 
-std::uint32_t Worker::next_ssrc() noexcept {
-  // xorshift: distinct, unpredictable-enough SSRCs without a syscall.
-  ssrc_seed_ ^= ssrc_seed_ << 13;
-  ssrc_seed_ ^= ssrc_seed_ >> 17;
-  ssrc_seed_ ^= ssrc_seed_ << 5;
-  return ssrc_seed_;
+std::uint32_t Worker::xorshift(std::uint32_t& state) noexcept {
+  state ^= state << 13;
+  state ^= state >> 17;
+  state ^= state << 5;
+  return state;
 }
+
+// xorshift: distinct, unpredictable-enough SSRCs without a syscall.
+std::uint32_t Worker::next_ssrc() noexcept { return xorshift(ssrc_seed_); }
 
 void Worker::run(const std::atomic<bool>& stop) {
   // Acquire: pairs with the control thread's release store of `stop`, so the
@@ -104,6 +107,7 @@ std::size_t Worker::poll_once() {
   for (std::uint32_t slot : recording_slots_) recordings_[slot]->tick(now);
   if (!playing_legs_.empty()) run_playbacks(now);
   if (!ticking_rooms_.empty()) run_rooms(now);
+  if (now >= next_rtcp_ns_) run_rtcp(now);
   if (cfg_.stats_interval_ns > 0 && now >= next_stats_pass_ns_) stats_pass(now);
   return n;
 }
@@ -325,7 +329,13 @@ Worker::Action Worker::handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noe
     return Action::kDrop;
   }
   ++leg.rx_rtcp;
-  // RTT on this leg: its report on our stream echoes an SR we forwarded.
+  // Its own SR: echoed in the report blocks the worker generates for it.
+  if (sum.has_sr) {
+    leg.rx_sr_lsr = static_cast<std::uint32_t>(sum.sr.ntp >> 16);
+    leg.rx_sr_ns = now_ns;
+  }
+  // RTT on this leg: its report on our stream echoes an SR we forwarded or
+  // generated.
   for (int i = 0; i < sum.block_count; ++i) {
     const auto& b = sum.blocks[i];
     if (b.ssrc != leg.out.ssrc || b.lsr == 0) continue;
@@ -340,8 +350,9 @@ Worker::Action Worker::handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noe
     drop(DropReason::kLegInactive);
     return Action::kDrop;
   }
-  // A mixed leg's reports are about streams that end here: kept (RTT
-  // above), not forwarded.
+  // A mixed leg's reports are about streams that end here (the worker
+  // generates its own for the leg, worker_rtcp.cpp): kept (RTT above), not
+  // forwarded.
   if (leg.room != 0) return Action::kConsumed;
   Leg& out = legs_[leg.peer];
   if (SB_UNLIKELY(!out.has_destination())) {
@@ -351,14 +362,10 @@ Worker::Action Worker::handle_rtcp(Leg& leg, Packet& p, std::int64_t now_ns) noe
   RtcpMapContext ctx{leg.in_ssrc, out.out.ssrc, leg.out.ssrc, out.in_ssrc};
   rtp::rewrite_rtcp_ssrcs(p.data, p.len, map_sender, map_media, &ctx);
   p.dirty = Packet::kAnything;
-  if (sum.has_sr) {
-    // Remember when this SR went to the peer, to time the peer's reply.
-    out.sr_lsr[out.sr_next] = static_cast<std::uint32_t>(sum.sr.ntp >> 16);
-    out.sr_sent_ns[out.sr_next] = now_ns;
-    out.sr_next = static_cast<std::uint8_t>((out.sr_next + 1) % 4);
-  }
+  // Remember when this SR went to the peer, to time the peer's reply.
+  if (sum.has_sr) out.note_sr_sent(sum.sr.ntp, now_ns);
   p.dst = out.accepted_rtcp;
-  p.local_port = out.local_rtcp_port ? out.local_rtcp_port : out.local_port;
+  p.local_port = out.rtcp_source_port();
   ++relayed_rtcp_;
   return Action::kForward;
 }
@@ -481,17 +488,7 @@ void Worker::execute(const Command& c) noexcept {
     case Command::kSetSupervisorMode:
     case Command::kRemoveSupervisor: mix_command(c); break;
     case Command::kSendDtmf: send_dtmf(c); break;
-    case Command::kRequestStats: {
-      if (!session_matches(c.session)) return fail(c, "no such session");
-      const std::int64_t now = clock_.now().count();
-      for (std::uint32_t k = 0; k < 2; ++k) {
-        const Leg& leg = legs_[2 * session_slot(c.session) + k];
-        Event e = leg_event(Event::kStats, leg, now);
-        e.stats = leg_stats(leg, now);
-        emit(e);
-      }
-      break;
-    }
+    case Command::kRequestStats: request_stats(c); break;
   }
 }
 

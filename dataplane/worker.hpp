@@ -6,8 +6,9 @@
 // -> relay each packet (validate, latch, account, rewrite, address), or
 // take it into a mix room's jitter buffer for a terminated leg -> send the
 // burst -> expire timers -> play prompts and mix rooms that are due (20 ms
-// ticks of the worker's clock) -> if nothing arrived, idle briefly (socket
-// backend) or spin (DPDK, busy_poll).
+// ticks of the worker's clock) -> send the RTCP reports due for terminated
+// legs -> if nothing arrived, idle briefly (socket backend) or spin (DPDK,
+// busy_poll).
 //
 // Legs: two per session slot (2k, 2k+1), then one per party slot (conference
 // parties and supervisors), at 2 * max_sessions + p. Nothing on the packet path allocates,
@@ -17,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -121,6 +123,22 @@ class Worker {
   // packets and bytes, and as `kind` (prompt packets, mixes).
   void finish_outgoing(Outgoing& o, WorkerCounter kind) noexcept;
 
+  // ---- RTCP generation and statistics requests (worker_rtcp.cpp) ----
+  // A leg the worker terminates (it joined a mix room) gets SR/RR reports
+  // from now on; stop_rtcp() ends them, with a BYE for a party's leg.
+  void start_rtcp(std::uint32_t leg_index, std::int64_t now_ns) noexcept;
+  void stop_rtcp(std::uint32_t leg_index, std::int64_t now_ns) noexcept;
+  // Sends the reports that are due.
+  void run_rtcp(std::int64_t now_ns) noexcept;
+  // Queues one compound report (and a BYE) to the leg's far end.
+  void send_rtcp_report(Leg& leg, bool bye, std::int64_t now_ns, Outgoing& o) noexcept;
+  // The time to the leg's next report: RFC 3550's 5 s minimum (halved for
+  // the first), randomised over 0.5-1.5 of it from the leg's own seed.
+  static std::int64_t rtcp_interval(Leg& leg, bool first) noexcept;
+  // kRequestStats: a session's two legs, a party's leg, or a room's legs.
+  void request_stats(const Command& c) noexcept;
+  static std::uint32_t xorshift(std::uint32_t& state) noexcept;
+
   // ---- DTMF generation (worker_dtmf.cpp) ----
   void send_dtmf(const Command& c) noexcept;
   // Sends what a leg's DTMF send has due; true once it has finished.
@@ -185,6 +203,10 @@ class Worker {
   std::vector<std::unique_ptr<LegPlayback>> playback_;
   std::vector<std::unique_ptr<LegDtmfSender>> dtmf_senders_;   // per leg, for legs sent DTMF
   std::vector<std::uint32_t> playing_legs_;
+  // Legs the worker generates RTCP for (reserved for every leg), and the
+  // earliest report due among them.
+  std::vector<std::uint32_t> rtcp_legs_;
+  std::int64_t next_rtcp_ns_ = std::numeric_limits<std::int64_t>::max();
   std::vector<SessionId> slot_ids_;     // the id currently in each slot (0: free)
   // Mix rooms per room slot (allocated by the create command), the slots
   // ticking now (reserved: never grows), the id in each room and party

@@ -191,11 +191,13 @@ void Worker::join_room(std::uint32_t index, std::uint32_t slot, int mix_slot, st
   auto forwarder = LegDtmfSender::create_forwarder(parties_[index]->codec(), leg.telephone_event_pt,
                                                    leg.out.clock_rate, next_ssrc(), clock_.now().count());
   if (forwarder) dtmf_forwarders_[index] = std::move(*forwarder);
+  start_rtcp(index, clock_.now().count());
 }
 
 void Worker::leave_room(std::uint32_t index) noexcept {
   Leg& leg = legs_[index];
   if (leg.room == 0) return;
+  stop_rtcp(index, clock_.now().count());
   rooms_[leg.room - 1u]->mix.remove_party(leg.party);
   leg.room = 0;
   leg.party = -1;

@@ -245,6 +245,16 @@ std::size_t build_rtcp_report(std::span<std::uint8_t> out, std::uint32_t ssrc, c
   return report + sdes;
 }
 
+std::size_t append_rtcp_bye(std::span<std::uint8_t> out, std::size_t used, std::uint32_t ssrc) noexcept {
+  if (used > out.size() || out.size() - used < 8) return 0;
+  std::uint8_t* p = out.data() + used;
+  p[0] = 0x81;  // one SSRC
+  p[1] = kRtcpBye;
+  store_be16(p + 2, 1);
+  store_be32(p + 4, ssrc);
+  return used + 8;
+}
+
 std::uint64_t ntp_from_unix_nanos(std::int64_t ns) noexcept {
   constexpr std::uint64_t kUnixToNtp = 2208988800ull;  // seconds from 1900 to 1970
   const std::uint64_t secs = static_cast<std::uint64_t>(ns / 1'000'000'000) + kUnixToNtp;

@@ -88,6 +88,11 @@ bool rewrite_rtcp_ssrcs(std::uint8_t* data, std::size_t len, SsrcMap sender_map,
 // Returns the bytes written, 0 if `out` is too small.
 std::size_t build_rtcp_report(std::span<std::uint8_t> out, std::uint32_t ssrc, const RtcpSenderInfo* sr,
                               const RtcpReportBlock* block, std::span<const char> cname) noexcept;
+// Appends a BYE for `ssrc` (no reason) to the `used` bytes of a compound
+// packet build_rtcp_report() wrote at the start of `out` (RFC 3550 §6.1: a
+// BYE goes last in a compound that starts with a report). Returns the new
+// length, 0 if `out` is too small.
+std::size_t append_rtcp_bye(std::span<std::uint8_t> out, std::size_t used, std::uint32_t ssrc) noexcept;
 
 // NTP time (32.32) for a wall-clock time in nanoseconds since the Unix epoch.
 std::uint64_t ntp_from_unix_nanos(std::int64_t ns) noexcept;

@@ -48,7 +48,6 @@ void OutputStream::map(std::uint32_t in_ssrc, std::uint16_t in_seq, std::uint32_
     if (out_ts != last_ts) last_ts_ns = now_ns;
     last_ts = out_ts;
   }
-  last_send_ns = now_ns;
 }
 
 void Leg::negotiate(const Endpoint& remote, std::uint16_t remote_rtcp_port, const LatchConfig& cfg,

@@ -52,7 +52,6 @@ struct OutputStream {
   std::uint32_t ts_delta = 0;        // out = in + delta (mod 2^32)
   std::uint16_t last_seq = 0;        // highest sequence sent
   std::uint32_t last_ts = 0;
-  std::int64_t last_send_ns = 0;
   // When last_ts last moved: a telephone event repeats its start timestamp
   // for its whole duration, so what follows it continues from the event's
   // start plus the time since, not from its last packet (which would put
@@ -121,11 +120,23 @@ struct Leg {
 
   // Cold: RTCP, events, timers.
   std::uint64_t rx_rtcp = 0;
-  // RTCP round-trip: SRs forwarded to this leg (LSR value, when sent).
+  // RTCP round-trip: SRs forwarded or generated to this leg (LSR value,
+  // when sent).
   std::uint32_t sr_lsr[4] = {};
   std::int64_t sr_sent_ns[4] = {};
   std::uint8_t sr_next = 0;
   double rtt_seconds = -1;
+  // The far end's last SR (middle 32 bits of its NTP time, arrival time):
+  // a generated report block's LSR and DLSR.
+  std::uint32_t rx_sr_lsr = 0;
+  // RTCP the worker generates while it terminates the leg (worker_rtcp.cpp):
+  // the state randomising the interval (0: none generated), when the next
+  // report is due, the leg's CNAME, and out.packets at the last report.
+  std::uint32_t rtcp_seed = 0;
+  std::int64_t rx_sr_ns = 0;
+  std::int64_t rtcp_due_ns = 0;
+  std::uint64_t rtcp_cname = 0;
+  std::uint64_t rtcp_packets_reported = 0;
   std::int64_t media_timeout_ns = 0;  // 0: disabled
   // What the last stats pass already added to the worker's counters.
   std::int64_t reported_expected = 0;
@@ -140,6 +151,15 @@ struct Leg {
   void negotiate(const Endpoint& remote, std::uint16_t remote_rtcp_port, const LatchConfig& cfg,
                  std::int64_t now_ns) noexcept;
   bool has_destination() const noexcept { return accepted.valid(); }
+  // The port RTCP to the far end leaves from: its own, or the RTP port when
+  // muxed (RFC 5761). It goes to accepted_rtcp.
+  std::uint16_t rtcp_source_port() const noexcept { return local_rtcp_port ? local_rtcp_port : local_port; }
+  // Remembers an SR sent to the far end, so its report echoing it gives RTT.
+  void note_sr_sent(std::uint64_t ntp, std::int64_t now_ns) noexcept {
+    sr_lsr[sr_next] = static_cast<std::uint32_t>(ntp >> 16);
+    sr_sent_ns[sr_next] = now_ns;
+    sr_next = static_cast<std::uint8_t>((sr_next + 1) % 4);
+  }
 
   enum class SourceVerdict : std::uint8_t { kAccept, kMismatch, kLearning, kWon };
   // Decides whether an RTP packet from `src` with `seq` is accepted.

@@ -1,6 +1,6 @@
 // A far end talking to a mix room: a real UDP socket, a tone coded in its
 // codec as 20 ms RTP packets with RTP timing, and what it hears decoded,
-// with the RTP headers kept for continuity checks. Shared by the worker's
+// with the RTP headers kept for continuity checks and RTCP kept apart. Shared by the worker's
 // unit tests (virtual time) and the loopback integration tests.
 #pragma once
 
@@ -54,6 +54,11 @@ struct Talker {
   // headers kept for continuity checks.
   void collect() {
     while (auto d = peer.receive(std::chrono::milliseconds(0))) {
+      // RTCP the worker generates for the leg (muxed on the RTP port).
+      if (rtp::looks_like_rtcp(d->bytes.data(), d->bytes.size())) {
+        rtcp.push_back({std::move(d->bytes), headers.size()});
+        continue;
+      }
       rtp::RtpHeader h;
       if (rtp::parse_rtp(d->bytes.data(), d->bytes.size(), h) != rtp::RtpError::kNone) continue;
       headers.push_back(h);
@@ -94,6 +99,13 @@ struct Talker {
     std::vector<std::uint8_t> payload;
   };
   std::vector<OtherPacket> other;
+  // RTCP that arrived on the RTP port, and how many RTP headers had
+  // arrived before it.
+  struct RtcpPacket {
+    std::vector<std::uint8_t> bytes;
+    std::size_t after_headers;
+  };
+  std::vector<RtcpPacket> rtcp;
 };
 
 // A three-party conference of talkers on 400, 700 and 1300 Hz: each hears
