@@ -216,7 +216,9 @@ Status DataplaneSubsystem::start(std::shared_ptr<const config::DaemonConfig> con
                                         {dataplane::kMixedIn, &dp_mixed_packets, {"in"}},
                                         {dataplane::kMixedOut, &dp_mixed_packets, {"out"}},
                                         {dataplane::kMixConcealed, &dp_mixed_concealed, {}},
-                                        {dataplane::kMixTicks, &dp_mix_ticks, {}}};
+                                        {dataplane::kMixTicks, &dp_mix_ticks, {}},
+                                        {dataplane::kRtcpRelayed, &dp_rtcp, {"relayed"}},
+                                        {dataplane::kRtcpGenerated, &dp_rtcp, {"generated"}}};
   for (std::size_t r = 0; r < static_cast<std::size_t>(dataplane::DropReason::kCount); ++r)
     cells.push_back({dataplane::drop_index(static_cast<dataplane::DropReason>(r)), &dp_drops,
                      {std::string(dataplane::kDropReasonLabels[r])}});

@@ -145,6 +145,10 @@ inline constexpr MetricSpec dp_mixed_packets{"switchboard_dataplane_mixed_packet
 inline constexpr MetricSpec dp_mixed_concealed{"switchboard_dataplane_mixed_concealed_frames_total", kCounter, "", "",
                                                "20 ms frames of mixed legs filled by the codec's PLC (lost or late).",
                                                kDataplane};
+inline constexpr MetricSpec dp_rtcp{"switchboard_dataplane_rtcp_packets_total", kCounter, "origin", "",
+                                    "RTCP compound packets forwarded between legs (relayed) and made for legs the "
+                                    "server terminates (generated).",
+                                    kDataplane};
 inline constexpr MetricSpec dp_mix_ticks{"switchboard_dataplane_mix_ticks_total", kCounter, "", "",
                                          "Mix room ticks (one per room every 20 ms).", kDataplane};
 
@@ -231,7 +235,7 @@ inline constexpr std::array kAll = {
     &call_announcements, &call_callbacks_requested, &call_callbacks_placed, &call_callbacks_answered,
     &call_callbacks_failed, &call_transfers, &call_transfer_dials_failed, &call_holds,
     &dp_packets, &dp_bytes, &dp_drops, &dp_sessions, &dp_legs, &dp_rtp_expected, &dp_rtp_lost, &dp_jitter, &dp_rtt,
-    &dp_mos, &dp_media_timeouts, &dp_mixed_packets, &dp_mixed_concealed, &dp_mix_ticks,
+    &dp_mos, &dp_media_timeouts, &dp_mixed_packets, &dp_mixed_concealed, &dp_mix_ticks, &dp_rtcp,
     &acd_waiting, &acd_longest_wait, &acd_offered, &acd_answered, &acd_answered_in_sl, &acd_abandoned,
     &acd_abandoned_short, &acd_overflowed, &acd_service_level, &acd_service_level_target, &acd_answer_delay,
     &acd_handle_time, &acd_agents, &acd_queue_agents_ready, &acd_callbacks_pending, &acd_dispatch_latency, &rec_active,
