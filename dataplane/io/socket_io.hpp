@@ -26,6 +26,13 @@ struct SocketIoConfig {
   std::size_t pool_buffers = 4096;
   int receive_buffer_bytes = 1 << 20;  // SO_RCVBUF per socket
   bool raw_tx = true;                  // use a raw socket for TX when permitted
+  // Which media ports this backend serves: the packet-ring receive path
+  // (packet_ring_io.hpp) filters in the kernel by these, the others only
+  // see the ports opened on them.
+  std::uint16_t port_min = 1;
+  std::uint16_t port_max = 65535;
+  std::uint32_t worker_index = 0;      // port_owner(port, workers) == worker_index
+  std::uint32_t workers = 1;
 };
 
 class SocketIo final : public PacketIo {
