@@ -1,21 +1,26 @@
 // The packet-ring receive path (AF_PACKET ring, packet_ring_io.hpp) over
 // real sockets on loopback: the kernel filter hands a worker only its own
-// media ports, and datagrams the IP layer would refuse are counted and
-// dropped. Needs CAP_NET_RAW: skipped otherwise.
+// media ports, datagrams the IP layer would refuse are counted and
+// dropped, and without CAP_NET_RAW a dataplane asked for the ring receives
+// with epoll. Needs CAP_NET_RAW: skipped otherwise.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <linux/capability.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "dataplane/io/packet_ring_io.hpp"
+#include "dataplane/media_sessions.hpp"
 #include "tests/support/udp.hpp"
 
 namespace sb::dataplane {
@@ -178,6 +183,69 @@ TEST_F(PacketRing, SendsFromTheFrameAndFramesReturnToTheKernel) {
   EXPECT_EQ(relayed, total);
   EXPECT_EQ(echoed, total);
   EXPECT_EQ(io->send_errors(), 0u);
+}
+
+// Clears CAP_NET_RAW from this thread's effective set (capabilities are
+// per thread; the permitted set keeps it, so the destructor raises it
+// again). Sockets made by this thread meanwhile are checked without it.
+class WithoutNetRaw {
+ public:
+  WithoutNetRaw() {
+    hdr_.version = _LINUX_CAPABILITY_VERSION_3;
+    ok_ = ::syscall(SYS_capget, &hdr_, saved_) == 0;
+    __user_cap_data_struct lowered[2] = {saved_[0], saved_[1]};
+    lowered[CAP_TO_INDEX(CAP_NET_RAW)].effective &= ~CAP_TO_MASK(CAP_NET_RAW);
+    ok_ = ok_ && ::syscall(SYS_capset, &hdr_, lowered) == 0;
+  }
+  ~WithoutNetRaw() {
+    if (ok_) ::syscall(SYS_capset, &hdr_, saved_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  __user_cap_header_struct hdr_{};
+  __user_cap_data_struct saved_[2]{};
+  bool ok_ = false;
+};
+
+TEST_F(PacketRing, WithoutCapNetRawTheDataplaneFallsBackToEpollAndStillRelays) {
+  std::unique_ptr<Dataplane> dp;
+  {
+    WithoutNetRaw lowered;
+    ASSERT_TRUE(lowered.ok());
+    ASSERT_FALSE(make_ring(0, 1)) << "the ring opened without CAP_NET_RAW";
+    DataplaneConfig cfg;
+    cfg.port_min = 33100;
+    cfg.port_max = 33199;
+    cfg.socket_rx = DataplaneConfig::SocketRx::kPacketRing;
+    auto started = Dataplane::start(cfg, SteadyClock::instance());
+    ASSERT_TRUE(started) << started.status().to_string();
+    dp = std::move(*started);
+  }
+  test::UdpPeer a, b;
+  LegRequest la, lb;
+  la.remote = {0x7f000001, a.port()};
+  lb.remote = {0x7f000001, b.port()};
+  auto s = dp->sessions().create(la, lb);
+  ASSERT_TRUE(s) << s.status().to_string();
+  std::vector<std::uint8_t> rtp(172, 0);
+  rtp[0] = 0x80;
+  // The ports open when the worker runs the command: send until relayed.
+  std::optional<test::UdpPeer::Datagram> at_b, at_a;
+  for (int i = 0; i < 100 && !(at_b && at_a); ++i) {
+    rtp[3] = static_cast<std::uint8_t>(i);
+    if (!at_b) {
+      ASSERT_TRUE(a.send_to(s->local_port[0], rtp));
+      at_b = b.receive(20ms);
+    }
+    if (!at_a) {
+      ASSERT_TRUE(b.send_to(s->local_port[1], rtp));
+      at_a = a.receive(20ms);
+    }
+  }
+  ASSERT_TRUE(at_b && at_a) << "no relay in one direction after fallback";
+  EXPECT_EQ(at_b->from_port, s->local_port[1]);
+  EXPECT_EQ(at_a->from_port, s->local_port[0]);
 }
 
 }  // namespace
