@@ -99,6 +99,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
       sc.port_max = cfg.port_max;
       sc.worker_index = static_cast<std::uint32_t>(w);
       sc.workers = static_cast<std::uint32_t>(nworkers);
+      sc.counters = dp->counters_.get();
       auto io = create_socket_io(sc, cfg.socket_rx);
       if (!io) return unavailable("dataplane: " + io.status().message());
       slot.io = std::move(*io);

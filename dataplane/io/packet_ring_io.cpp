@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "common/compiler.hpp"
 #include "dataplane/io/udp_tx.hpp"
@@ -222,6 +223,7 @@ bool PacketRingIo::take(tpacket2_hdr* h, std::uint32_t index, Packet& p) noexcep
 }
 
 std::size_t PacketRingIo::rx_burst(Packet* pkts, std::size_t max) noexcept {
+  const RxCounters before = counters_;
   std::size_t got = 0;
   while (got < max) {
     tpacket2_hdr* h = frame(next_);
@@ -235,7 +237,20 @@ std::size_t PacketRingIo::rx_burst(Packet* pkts, std::size_t max) noexcept {
       set_frame_status(h, TP_STATUS_KERNEL);
     }
   }
+  if (cfg_.counters) publish_drops(before);
   return got;
+}
+
+// Once per burst: what this burst dropped, under the dataplane's reasons.
+void PacketRingIo::publish_drops(const RxCounters& before) noexcept {
+  const std::pair<std::uint64_t, DropReason> drops[] = {
+      {counters_.malformed - before.malformed, DropReason::kNotIpv4Udp},
+      {counters_.bad_checksum - before.bad_checksum, DropReason::kBadChecksum},
+      {counters_.truncated - before.truncated, DropReason::kTruncated},
+      {counters_.not_ours - before.not_ours, DropReason::kUnknownPort},
+  };
+  for (const auto& [n, reason] : drops)
+    if (n) cfg_.counters->add(cfg_.worker_index, drop_index(reason), n);
 }
 
 void PacketRingIo::give_back(const Packet& p) noexcept {

@@ -39,7 +39,9 @@
 // would): version, header length and checksum, lengths, UDP checksum
 // (skipped when the kernel flags it partial, i.e. generated on this host, or
 // already verified), and that the port is open on this worker. Failures are
-// counted and dropped.
+// counted (rx_counters(), and once per burst in the dataplane's drop
+// counters: not_ipv4_udp, bad_checksum, truncated, unknown_port) and
+// dropped.
 //
 // Needs CAP_NET_RAW; create() says why when it cannot open the ring, and the
 // caller falls back to the epoll path.
@@ -92,6 +94,7 @@ class PacketRingIo final : public PacketIo {
   // Validates frame `i`'s datagram; true with `p` filled when it is ours.
   bool take(tpacket2_hdr* hdr, std::uint32_t i, Packet& p) noexcept;
   void give_back(const Packet& p) noexcept;
+  void publish_drops(const RxCounters& before) noexcept;
   std::uint8_t* spare(std::uint32_t i) noexcept { return spare_storage_.get() + static_cast<std::size_t>(i) * kFrameSize; }
 
   SocketIoConfig cfg_;

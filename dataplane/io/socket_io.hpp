@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/counters.hpp"
 #include "dataplane/io/packet_io.hpp"
 
 namespace sb::dataplane {
@@ -33,6 +34,9 @@ struct SocketIoConfig {
   std::uint16_t port_max = 65535;
   std::uint32_t worker_index = 0;      // port_owner(port, workers) == worker_index
   std::uint32_t workers = 1;
+  // Where the packet-ring path also counts its drops (by DropReason, under
+  // worker_index); none when null.
+  DataplaneCounters* counters = nullptr;
 };
 
 class SocketIo final : public PacketIo {

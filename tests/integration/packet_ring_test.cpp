@@ -31,8 +31,10 @@ using namespace std::chrono_literals;
 constexpr std::uint16_t kPortMin = 33000;
 constexpr std::uint16_t kPortMax = 33099;
 
-std::unique_ptr<PacketRingIo> make_ring(std::uint32_t index, std::uint32_t workers) {
+std::unique_ptr<PacketRingIo> make_ring(std::uint32_t index, std::uint32_t workers,
+                                        DataplaneCounters* counters = nullptr) {
   SocketIoConfig cfg;
+  cfg.counters = counters;
   cfg.port_min = kPortMin;
   cfg.port_max = kPortMax;
   cfg.worker_index = index;
@@ -144,7 +146,8 @@ TEST_F(PacketRing, EachWorkerGetsOnlyItsOwnMediaPorts) {
 }
 
 TEST_F(PacketRing, MalformedAndCorruptDatagramsAreCountedAndDropped) {
-  auto io = make_ring(0, 1);
+  DataplaneCounters dataplane_counters(1);
+  auto io = make_ring(0, 1, &dataplane_counters);
   ASSERT_TRUE(io);
   ASSERT_TRUE(io->open_port(33010).is_ok());
   const std::vector<std::uint8_t> payload(20, 0xab);
@@ -158,6 +161,9 @@ TEST_F(PacketRing, MalformedAndCorruptDatagramsAreCountedAndDropped) {
   EXPECT_EQ(got[0], payload);
   EXPECT_EQ(io->rx_counters().malformed, 2u);
   EXPECT_EQ(io->rx_counters().bad_checksum, 1u);
+  // The same drops under the dataplane's reasons (what the metrics show).
+  EXPECT_EQ(dataplane_counters.sum(drop_index(DropReason::kNotIpv4Udp)), 2u);
+  EXPECT_EQ(dataplane_counters.sum(drop_index(DropReason::kBadChecksum)), 1u);
 }
 
 TEST_F(PacketRing, SendsFromTheFrameAndFramesReturnToTheKernel) {
