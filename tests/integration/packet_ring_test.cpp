@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -191,6 +192,47 @@ TEST_F(PacketRing, SendsFromTheFrameAndFramesReturnToTheKernel) {
   EXPECT_EQ(io->send_errors(), 0u);
 }
 
+// Sends RTP from `from` to `port` until `to` hears it relayed (the worker
+// opens the ports when it runs the create command); what `to` got.
+std::optional<test::UdpPeer::Datagram> relay_once(test::UdpPeer& from, std::uint16_t port, test::UdpPeer& to) {
+  std::vector<std::uint8_t> rtp(172, 0);
+  rtp[0] = 0x80;
+  for (int i = 0; i < 100; ++i) {
+    rtp[3] = static_cast<std::uint8_t>(i);
+    if (!from.send_to(port, rtp)) return std::nullopt;
+    if (auto d = to.receive(20ms)) return d;
+  }
+  return std::nullopt;
+}
+
+TEST_F(PacketRing, TwoWorkersEachRelayTheirOwnCalls) {
+  DataplaneConfig cfg;
+  cfg.port_min = 33200;
+  cfg.port_max = 33299;
+  cfg.workers = 2;
+  cfg.socket_rx = DataplaneConfig::SocketRx::kPacketRing;
+  auto dp = Dataplane::start(cfg, SteadyClock::instance());
+  ASSERT_TRUE(dp) << dp.status().to_string();
+  std::set<std::uint32_t> workers;
+  for (int call = 0; call < 4; ++call) {
+    test::UdpPeer a, b;
+    LegRequest la, lb;
+    la.remote = {0x7f000001, a.port()};
+    lb.remote = {0x7f000001, b.port()};
+    auto s = (*dp)->sessions().create(la, lb);
+    ASSERT_TRUE(s) << s.status().to_string();
+    workers.insert(s->worker);
+    auto at_b = relay_once(a, s->local_port[0], b);
+    auto at_a = relay_once(b, s->local_port[1], a);
+    ASSERT_TRUE(at_b && at_a) << "call " << call << " on worker " << s->worker << " was not relayed both ways";
+    EXPECT_EQ(at_b->from_port, s->local_port[1]);
+    EXPECT_EQ(at_a->from_port, s->local_port[0]);
+  }
+  EXPECT_EQ(workers.size(), 2u);
+  // Each worker's ring got only its own ports: none was taken and refused.
+  EXPECT_EQ((*dp)->counters().sum(drop_index(DropReason::kUnknownPort)), 0u);
+}
+
 // Clears CAP_NET_RAW from this thread's effective set (capabilities are
 // per thread; the permitted set keeps it, so the destructor raises it
 // again). Sockets made by this thread meanwhile are checked without it.
@@ -234,21 +276,8 @@ TEST_F(PacketRing, WithoutCapNetRawTheDataplaneFallsBackToEpollAndStillRelays) {
   lb.remote = {0x7f000001, b.port()};
   auto s = dp->sessions().create(la, lb);
   ASSERT_TRUE(s) << s.status().to_string();
-  std::vector<std::uint8_t> rtp(172, 0);
-  rtp[0] = 0x80;
-  // The ports open when the worker runs the command: send until relayed.
-  std::optional<test::UdpPeer::Datagram> at_b, at_a;
-  for (int i = 0; i < 100 && !(at_b && at_a); ++i) {
-    rtp[3] = static_cast<std::uint8_t>(i);
-    if (!at_b) {
-      ASSERT_TRUE(a.send_to(s->local_port[0], rtp));
-      at_b = b.receive(20ms);
-    }
-    if (!at_a) {
-      ASSERT_TRUE(b.send_to(s->local_port[1], rtp));
-      at_a = a.receive(20ms);
-    }
-  }
+  auto at_b = relay_once(a, s->local_port[0], b);
+  auto at_a = relay_once(b, s->local_port[1], a);
   ASSERT_TRUE(at_b && at_a) << "no relay in one direction after fallback";
   EXPECT_EQ(at_b->from_port, s->local_port[1]);
   EXPECT_EQ(at_a->from_port, s->local_port[0]);
