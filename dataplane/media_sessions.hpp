@@ -73,7 +73,9 @@ struct DataplaneConfig {
   // per worker (packet_ring_io.hpp; needs CAP_NET_RAW, falls back to epoll
   // with a log line without it); kAuto takes io_uring where the kernel
   // offers it. Epoll is the default: on loopback io_uring measured the same
-  // CPU per packet (docs/performance.md).
+  // CPU per packet, and the ring, though 33-42 % cheaper, makes every media
+  // packet count as a UDP InErrors drop on its port's socket and is not yet
+  // measured on a NIC (docs/performance.md).
   enum class SocketRx { kAuto, kUring, kEpoll, kPacketRing };
   SocketRx socket_rx = SocketRx::kEpoll;
   std::uint32_t bind_ip = 0x7f000001;  // sockets: 127.0.0.1
