@@ -11,6 +11,7 @@
 //   relay_load --target switchboard --calls 2000 --seconds 10
 //   relay_load --target rtpengine --calls 750 --seconds 10
 //   relay_load --target both --sweep 500,1000,2000,3000   (one line per run)
+//   relay_load --target all ...   (io_uring, epoll and packet-ring receive, and rtpengine)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -459,12 +460,25 @@ Result run_switchboard(int calls, double seconds, int relay_core, int gen_core,
   const double gen_start = cpu_seconds_of_thread();
   (void)gen_start;
   Result r = drive(legs, calls, seconds, 0, gen_core, [] { return sb::bench::process_cpu_seconds(0) - cpu_seconds_of_thread(); });
-  r.target = rx == sb::dataplane::DataplaneConfig::SocketRx::kEpoll ? "switchboard-epoll" : "switchboard";
+  using Rx = sb::dataplane::DataplaneConfig::SocketRx;
+  r.target = rx == Rx::kEpoll ? "switchboard-epoll" : rx == Rx::kPacketRing ? "switchboard-ring" : "switchboard";
   if (!g_record_dir.empty()) {
     finish_recordings(**dp, sessions);
     r.target += "+rec";
   }
   for (auto& l : legs) ::close(l.fd);
+  dp->reset();
+  // The next run starts only once the kernel has let go of this run's
+  // ports (an io_uring ring's sockets may close a moment after the ring);
+  // otherwise its sessions would find their ports taken and lose the call.
+  for (int i = 0; i < 500; ++i) {
+    const int probe = udp_socket(cfg.port_min);
+    if (probe >= 0) {
+      ::close(probe);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   return r;
 }
 
@@ -536,7 +550,8 @@ int main(int argc, char** argv) {
   int calls = 1000, relay_core = 0, gen_core = 1;
   double seconds = 10;
   app.add_option("--target", target,
-                 "switchboard (io_uring receive), switchboard-epoll, rtpengine, both (switchboard and rtpengine) or all");
+                 "switchboard (io_uring receive), switchboard-epoll, switchboard-ring (AF_PACKET ring receive, root), rtpengine, "
+                 "both (switchboard and rtpengine) or all");
   app.add_option("--calls", calls, "Concurrent calls");
   app.add_option("--sweep", sweep, "Comma-separated call counts (overrides --calls)");
   app.add_option("--seconds", seconds, "Measured seconds per run (after 2 s of warm-up)");
@@ -558,6 +573,8 @@ int main(int argc, char** argv) {
       print(run_switchboard(n, seconds, relay_core, gen_core, Rx::kUring));
     if (target == "switchboard-epoll" || target == "all")
       print(run_switchboard(n, seconds, relay_core, gen_core, Rx::kEpoll));
+    if (target == "switchboard-ring" || target == "all")
+      print(run_switchboard(n, seconds, relay_core, gen_core, Rx::kPacketRing));
     if (target == "rtpengine" || target == "both" || target == "all") print(run_rtpengine(n, seconds, relay_core, gen_core));
   }
   return 0;

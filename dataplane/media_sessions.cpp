@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
+#include "dataplane/io/packet_ring_io.hpp"
 #include "dataplane/io/socket_io.hpp"
 #ifdef SB_HAVE_URING
 #include "dataplane/io/uring_io.hpp"
@@ -19,6 +22,11 @@
 namespace sb::dataplane {
 
 Result<std::unique_ptr<PacketIo>> create_socket_io(const SocketIoConfig& sc, DataplaneConfig::SocketRx rx) {
+  if (rx == DataplaneConfig::SocketRx::kPacketRing) {
+    auto ring = PacketRingIo::create(sc);
+    if (ring) return std::unique_ptr<PacketIo>(std::move(*ring));
+    spdlog::warn("dataplane: worker {} receives with epoll: {}", sc.worker_index, ring.status().message());
+  }
 #ifdef SB_HAVE_URING
   if (rx != DataplaneConfig::SocketRx::kEpoll) {
     auto uring = UringIo::create(sc);
@@ -87,6 +95,11 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneConfig& cfg, 
     if (cfg.backend == DataplaneConfig::Backend::kSockets) {
       SocketIoConfig sc;
       sc.bind_ip = cfg.bind_ip;
+      sc.port_min = cfg.port_min;
+      sc.port_max = cfg.port_max;
+      sc.worker_index = static_cast<std::uint32_t>(w);
+      sc.workers = static_cast<std::uint32_t>(nworkers);
+      sc.counters = dp->counters_.get();
       auto io = create_socket_io(sc, cfg.socket_rx);
       if (!io) return unavailable("dataplane: " + io.status().message());
       slot.io = std::move(*io);

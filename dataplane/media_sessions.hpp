@@ -68,11 +68,15 @@ struct DpdkConfig {
 struct DataplaneConfig {
   enum class Backend { kSockets, kDpdk };
   Backend backend = Backend::kSockets;
-  // How the socket backend receives: epoll + recvmmsg, or io_uring
-  // (multishot receives on one ring, uring_io.hpp); kAuto takes io_uring
-  // where the kernel offers it. Epoll is the default: on loopback the two
-  // measured the same CPU per packet (docs/performance.md).
-  enum class SocketRx { kAuto, kUring, kEpoll };
+  // How the socket backend receives: epoll + recvmmsg, io_uring
+  // (multishot receives on one ring, uring_io.hpp), or one AF_PACKET ring
+  // per worker (packet_ring_io.hpp; needs CAP_NET_RAW, falls back to epoll
+  // with a log line without it); kAuto takes io_uring where the kernel
+  // offers it. Epoll is the default: on loopback io_uring measured the same
+  // CPU per packet, and the ring, though 33-42 % cheaper, makes every media
+  // packet count as a UDP InErrors drop on its port's socket and is not yet
+  // measured on a NIC (docs/performance.md).
+  enum class SocketRx { kAuto, kUring, kEpoll, kPacketRing };
   SocketRx socket_rx = SocketRx::kEpoll;
   std::uint32_t bind_ip = 0x7f000001;  // sockets: 127.0.0.1
   std::uint16_t port_min = 20000;      // media ports, inclusive; pairs start even

@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/counters.hpp"
 #include "dataplane/io/packet_io.hpp"
 
 namespace sb::dataplane {
@@ -26,6 +27,16 @@ struct SocketIoConfig {
   std::size_t pool_buffers = 4096;
   int receive_buffer_bytes = 1 << 20;  // SO_RCVBUF per socket
   bool raw_tx = true;                  // use a raw socket for TX when permitted
+  // Which media ports this backend serves: the packet-ring receive path
+  // (packet_ring_io.hpp) filters in the kernel by these, the others only
+  // see the ports opened on them.
+  std::uint16_t port_min = 1;
+  std::uint16_t port_max = 65535;
+  std::uint32_t worker_index = 0;      // port_owner(port, workers) == worker_index
+  std::uint32_t workers = 1;
+  // Where the packet-ring path also counts its drops (by DropReason, under
+  // worker_index); none when null.
+  DataplaneCounters* counters = nullptr;
 };
 
 class SocketIo final : public PacketIo {

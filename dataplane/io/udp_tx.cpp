@@ -17,16 +17,6 @@ namespace sb::dataplane {
 
 namespace {
 constexpr std::size_t kMaxBatch = 64;
-
-std::uint32_t csum_add(std::uint32_t sum, const std::uint8_t* p, std::size_t len) noexcept {
-  for (; len > 1; len -= 2, p += 2) sum += static_cast<std::uint32_t>(p[0] << 8 | p[1]);
-  if (len) sum += static_cast<std::uint32_t>(p[0] << 8);
-  return sum;
-}
-std::uint16_t csum_fold(std::uint32_t sum) noexcept {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum);
-}
 }  // namespace
 
 Result<int> open_media_socket(std::uint32_t ip, std::uint16_t port, int receive_buffer_bytes) {

@@ -19,6 +19,19 @@ namespace sb::dataplane {
 // Room the raw path needs in front of each payload.
 inline constexpr std::size_t kUdpTxHeadroom = 28;  // IPv4 (20) + UDP (8)
 
+// Internet checksum: adds 16-bit big-endian words of `p` to `sum`; fold
+// gives the complemented 16-bit result (0 over data that includes a correct
+// checksum).
+inline std::uint32_t csum_add(std::uint32_t sum, const std::uint8_t* p, std::size_t len) noexcept {
+  for (; len > 1; len -= 2, p += 2) sum += static_cast<std::uint32_t>(p[0] << 8 | p[1]);
+  if (len) sum += static_cast<std::uint32_t>(p[0] << 8);
+  return sum;
+}
+inline std::uint16_t csum_fold(std::uint32_t sum) noexcept {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
+}
+
 // A media port's non-blocking UDP socket, bound to ip:port (host order).
 // Errors: io-error with the OS's reason.
 Result<int> open_media_socket(std::uint32_t ip, std::uint16_t port, int receive_buffer_bytes);
