@@ -527,7 +527,7 @@ Result<RoomInfo> MediaSessions::create_room(int sample_rate) {
     c.session = *id;
     c.mix.room = *id;
     c.mix.sample_rate = sample_rate;
-    rooms_.push_back({*id});
+    rooms_.push_back({*id, 0, false, sample_rate, std::nullopt});
     if (Status st = send(w, c); !st.is_ok()) {
       release_room(*id);
       return st;
@@ -589,6 +589,60 @@ Status MediaSessions::remove_room(RoomId id) {
   return Status::ok();
 }
 
+Result<recording::RecordingId> MediaSessions::start_room_recording(RoomId room, recording::RecordingSpec spec,
+                                                                   PartyId left_party) {
+  if (!dp_.recorder_) return failed_precondition("this dataplane has no recorder");
+  LiveRoom* r = find_room(room);
+  if (!r) return not_found("no mix room " + std::to_string(room));
+  if (r->supervised) return failed_precondition("mix room " + std::to_string(room) + " supervises a call: record the call");
+  if (r->recording) return already_exists("mix room " + std::to_string(room) + " is already being recorded");
+  if (spec.channels != 1 && spec.channels != 2) return invalid_argument("channels must be 1 or 2");
+  if (spec.sample_rate != r->sample_rate && spec.sample_rate != 8000)
+    return invalid_argument("sample_rate must be the room's (" + std::to_string(r->sample_rate) + ") or 8000");
+  if (spec.channels == 2) {
+    const LiveParty* p = find_party(left_party);
+    if (!p || p->room != room)
+      return invalid_argument("left_party " + std::to_string(left_party) + " is not a party of mix room " +
+                              std::to_string(room));
+  }
+  Command c;
+  c.kind = Command::kStartRecording;
+  c.session = room;
+  c.recording.channels = static_cast<std::uint8_t>(spec.channels);
+  c.recording.sample_rate = spec.sample_rate;
+  c.recording.left_party = spec.channels == 2 ? left_party : 0;
+  // As for sessions: the recorder publishes the recording before the
+  // worker hears of it (the command ring orders the two).
+  auto rec = dp_.recorder_->start(std::move(spec));
+  if (!rec) return rec.status();
+  c.recording.id = *rec;
+  SB_RETURN_IF_ERROR(send(session_worker(room), c));
+  r->recording = *rec;
+  return *rec;
+}
+
+Status MediaSessions::room_recording_command(RoomId id, Command::Kind kind) {
+  LiveRoom* r = find_room(id);
+  if (!r || r->supervised) return not_found("no mix room " + std::to_string(id));
+  if (!r->recording) return failed_precondition("mix room " + std::to_string(id) + " is not being recorded");
+  Command c;
+  c.kind = kind;
+  c.session = id;
+  SB_RETURN_IF_ERROR(send(session_worker(id), c));
+  if (kind == Command::kStopRecording) r->recording.reset();
+  return Status::ok();
+}
+
+std::optional<recording::RecordingId> MediaSessions::room_recording(RoomId room) const noexcept {
+  for (const auto& r : rooms_)
+    if (r.id == room) return r.recording;
+  return std::nullopt;
+}
+
+Status MediaSessions::pause_room_recording(RoomId id) { return room_recording_command(id, Command::kPauseRecording); }
+Status MediaSessions::resume_room_recording(RoomId id) { return room_recording_command(id, Command::kResumeRecording); }
+Status MediaSessions::stop_room_recording(RoomId id) { return room_recording_command(id, Command::kStopRecording); }
+
 Result<PartyInfo> MediaSessions::add_supervisor(SessionId call, const SupervisorRequest& request) {
   if (request.sample_rate != 8000 && request.sample_rate != 16000)
     return invalid_argument("a mix room runs at 8000 or 16000 Hz");
@@ -599,7 +653,7 @@ Result<PartyInfo> MediaSessions::add_supervisor(SessionId call, const Supervisor
   const std::uint32_t w = session_worker(call);
   auto room = reserve_room(w);
   if (!room) return room.status();
-  rooms_.push_back({*room, call});
+  rooms_.push_back({*room, call, false, request.sample_rate, std::nullopt});
   auto party = reserve_party(w, call, *room);
   if (!party) {
     release_room(*room);

@@ -16,6 +16,7 @@
 //
 //   auto room = ms.create_room(16000);
 //   auto p = ms.add_party(room->id, {.leg = far_end, .codec = {0, CodecId::kPcmu}});
+//   auto rec = ms.start_room_recording(room->id, spec, p->id);  // stereo: p left, the others right
 //   ms.remove_party(p->id);  ms.remove_room(room->id);
 //
 //   auto sup = ms.add_supervisor(call_id, {.supervisor = {...}, .call_legs = {...}, .mode = kListen});
@@ -223,8 +224,29 @@ class MediaSessions {
   // Errors: not-found (no such party, or a supervisor: use
   // remove_supervisor), unavailable.
   Status remove_party(PartyId party);
-  // Ends the room and every party in it. Errors: not-found, unavailable.
+  // Ends the room and every party in it (and its recording: the file is
+  // finished and reported like a stopped one). Errors: not-found, unavailable.
   Status remove_room(RoomId room);
+
+  // Records a conference room from its 20 ms tick, from the frames the
+  // room already decodes per party: stereo (spec.channels 2) puts
+  // `left_party` on the left and every other party's sum on the right (a
+  // transcoded call: the caller left, the agent right); mono mixes everyone.
+  // spec.sample_rate is the room's or 8000 (resampled). Parties joining or
+  // leaving change what is summed, never the timeline. Progress and end
+  // come from recorder()->poll_event(), as for sessions. Errors:
+  // failed-precondition (no recorder; the room supervises a call: record
+  // the call), not-found (room), invalid-argument (channels, rate, a stereo
+  // left party that is not in the room), already-exists (the room is being
+  // recorded), the recorder's own (name, limits), unavailable.
+  Result<recording::RecordingId> start_room_recording(RoomId room, recording::RecordingSpec spec,
+                                                      PartyId left_party = 0);
+  // Errors: not-found (room), failed-precondition (not being recorded), unavailable.
+  Status pause_room_recording(RoomId room);
+  Status resume_room_recording(RoomId room);
+  Status stop_room_recording(RoomId room);
+  // The room's recording started and not stopped here (none, or no such room: nullopt).
+  std::optional<recording::RecordingId> room_recording(RoomId room) const noexcept;
 
   // Supervises a relayed two-leg call: the supervisor gets a leg of its own
   // on the call's worker; the call's legs switch from relay to mixing
@@ -265,6 +287,8 @@ class MediaSessions {
     RoomId id;
     SessionId supervised = 0;
     bool confirmed = false;
+    int sample_rate = 8000;
+    std::optional<recording::RecordingId> recording;   // started and not stopped
   };
   struct Live {
     SessionId id;
@@ -287,6 +311,8 @@ class MediaSessions {
   Status check_playable_leg(SessionId id, int leg);
   LiveRoom* find_room(RoomId id);
   LiveParty* find_party(PartyId id);
+  // A recording command on a recorded room.
+  Status room_recording_command(RoomId id, Command::Kind kind);
   // Reserves a room slot / a party slot and port pair on `worker`.
   Result<RoomId> reserve_room(std::uint32_t worker);
   Result<LiveParty> reserve_party(std::uint32_t worker, std::uint64_t owner, RoomId room);

@@ -77,6 +77,7 @@ void Worker::run(const std::atomic<bool>& stop) {
   // stop), so the recorder finishes them as complete files.
   const std::int64_t now = clock_.now().count();
   while (!recording_slots_.empty()) end_recording(recording_slots_.back(), now);
+  end_room_recordings();
   io_.shutdown();
 }
 
@@ -561,6 +562,7 @@ void Worker::end_recording(std::uint32_t slot, std::int64_t now_ns) noexcept {
 }
 
 void Worker::recording_command(const Command& c) noexcept {
+  if (is_room_id(c.session)) return room_recording_command(c);
   const std::int64_t now = clock_.now().count();
   if (c.kind == Command::kStartRecording) {
     if (!cfg_.recorder_tap) return fail(c, "this dataplane has no recorder");

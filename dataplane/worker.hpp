@@ -157,6 +157,7 @@ class Worker {
     std::int64_t next_tick_ns = 0;
     int caller = -1, agent = -1, supervisor = -1;          // supervision: mix slots
     media::SupervisorMode mode = media::SupervisorMode::kListen;
+    std::unique_ptr<RoomRecording> recording;              // a conference being recorded
   };
   std::uint32_t party_leg(std::uint32_t party_slot) const noexcept { return 2 * cfg_.max_sessions + party_slot; }
   Action mix_in(Leg& leg, const rtp::RtpHeader& h, const Packet& p, std::int64_t now_ns) noexcept;
@@ -176,6 +177,10 @@ class Worker {
   void leave_room(std::uint32_t leg_index) noexcept;
   void end_room(std::uint32_t room_slot, std::int64_t now_ns) noexcept;
   void end_supervision(std::uint32_t session_slot, std::int64_t now_ns) noexcept;
+  // Recording commands naming a RoomId; stopping a room's (or every room's) recording.
+  void room_recording_command(const Command& c) noexcept;
+  void end_room_recording(Room& room) noexcept;
+  void end_room_recordings() noexcept;
   bool room_matches(RoomId id) const noexcept;
   std::uint32_t next_ssrc() noexcept;
   void run_rooms(std::int64_t now_ns) noexcept;

@@ -10,8 +10,14 @@
 // its own telephone-event payload type and clock or as tones (a per-party
 // LegDtmfSender forwarder), in place of its mix while they are sent.
 //
-// Commands allocate (rooms, parties' codecs and jitter buffers, freed when
-// they end); the packet path and the tick only use what is there.
+// A conference (not a supervised call: its recording is the call's) can be
+// recorded from its tick (RoomRecording): the frames each party's pull
+// yields are summed into the recording as they go into the mix, so the
+// recording needs no decode of its own and shares the room's timeline.
+//
+// Commands allocate (rooms, parties' codecs and jitter buffers, a room's
+// recording, freed when they end); the packet path and the tick only use
+// what is there.
 #include <algorithm>
 #include <array>
 
@@ -120,6 +126,9 @@ void Worker::delete_room(const Command& c) noexcept {
 
 void Worker::end_room(std::uint32_t slot, std::int64_t now_ns) noexcept {
   Room& r = *rooms_[slot];
+  // The file ends with the room's last tick: finished and reported by the
+  // recorder like any stopped recording.
+  end_room_recording(r);
   for (int p = 0; p < media::MixRoom::kMaxParties; ++p) {
     if (!r.mix.active(p)) continue;
     const std::uint32_t index = r.legs[p];
@@ -290,7 +299,12 @@ void Worker::run_rooms(std::int64_t now_ns) noexcept {
   std::uint64_t ticks = 0;
   for (const std::uint32_t slot : ticking_rooms_) {
     Room& r = *rooms_[slot];
-    if (now_ns - r.next_tick_ns > kMaxCatchUpNs) r.next_tick_ns += (now_ns - r.next_tick_ns) / kTickNs * kTickNs;
+    if (now_ns - r.next_tick_ns > kMaxCatchUpNs) {
+      const std::int64_t skipped = (now_ns - r.next_tick_ns) / kTickNs;
+      r.next_tick_ns += skipped * kTickNs;
+      // The recorder writes the skipped stretch as silence: the file keeps time.
+      if (r.recording) r.recording->skip(static_cast<std::uint64_t>(skipped));
+    }
     while (now_ns >= r.next_tick_ns) {
       mix_tick(r, now_ns, o);
       r.next_tick_ns += kTickNs;
@@ -318,8 +332,13 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
     // Includes losses a late packet confirmed on the packet path since.
     concealed += party.take_concealed();
     if (recording && p == r.supervisor) recording->supervisor_audio(std::span<const std::int16_t>(frame.data(), n));
+    if (r.recording)
+      r.recording->add(legs_[r.legs[p]].session_id == r.recording->left_party(),
+                       std::span<const std::int16_t>(frame.data(), n));
     r.mix.put(p, std::span<const std::int16_t>(frame.data(), n));
   }
+  // One recording frame per room tick, parties or not: gapless by construction.
+  if (r.recording) r.recording->end_tick();
   r.mix.mix();
   for (int p = 0; p < media::MixRoom::kMaxParties; ++p) {
     if (!r.mix.active(p)) continue;
@@ -343,6 +362,48 @@ void Worker::mix_tick(Room& r, std::int64_t now_ns, Outgoing& o) noexcept {
     }
   }
   if (concealed) counters_.add(cfg_.index, kMixConcealed, concealed);
+}
+
+void Worker::room_recording_command(const Command& c) noexcept {
+  Room* r = room_matches(c.session) ? rooms_[room_slot(c.session)].get() : nullptr;
+  if (c.kind == Command::kStartRecording) {
+    if (!cfg_.recorder_tap) return fail(c, "this dataplane has no recorder");
+    const char* why = nullptr;
+    if (!r)
+      why = "no such room";
+    else if (r->supervised != 0)
+      why = "that room supervises a call: record the call";
+    else if (r->recording)
+      why = "the room is already being recorded";
+    if (!why) {
+      // A control command: the resamplers are allocated here, once.
+      auto made = RoomRecording::create(c.recording, r->mix.sample_rate(), *cfg_.recorder_tap);
+      if (made)
+        r->recording = std::move(*made);
+      else
+        why = "cannot set up the room's recording";
+    }
+    // The recorder opened the file already: close it, empty.
+    if (why) cfg_.recorder_tap->stop(c.recording.id, 0);
+    if (why) fail(c, why);
+    return;
+  }
+  if (!r || !r->recording) return fail(c, "no recording on that room");
+  switch (c.kind) {
+    case Command::kPauseRecording: r->recording->pause(); break;
+    case Command::kResumeRecording: r->recording->resume(); break;
+    default: end_room_recording(*r); break;
+  }
+}
+
+void Worker::end_room_recording(Room& r) noexcept {
+  if (!r.recording) return;
+  r.recording->stop();
+  r.recording.reset();
+}
+
+void Worker::end_room_recordings() noexcept {
+  for (const std::uint32_t slot : ticking_rooms_) end_room_recording(*rooms_[slot]);
 }
 
 void Worker::forward_digit(const Leg& from, char digit, std::uint32_t duration_ms, std::int64_t now_ns) noexcept {

@@ -22,6 +22,15 @@
 // mixed channel of a mono recording) when the worker says so: in barge
 // and whisper, never in listen (docs/dataplane.md, "Recording a supervised
 // call").
+//
+// Recording a mix room (RoomRecording): no packet tap at all. The room's
+// tick already pulls one decoded, jitter-buffered (or concealed) room frame
+// per party; the recording sums those frames — the chosen party on the
+// left and everyone else on the right, or all of them mixed — and cuts its
+// frame in the same tick, so it follows the room's clock exactly and a
+// party joining or leaving changes what is summed, never the timeline.
+// At 16 kHz the room can be recorded at 8 kHz (resampled per channel).
+// Both kinds share RecordingStream (numbering, pause, frames to the ring).
 #pragma once
 
 #include <array>
@@ -34,7 +43,9 @@
 #include "codecs/resampler.hpp"
 #include "common/status.hpp"
 #include "dataplane/recording/recorder.hpp"
+#include "dataplane/recording/recording_stream.hpp"
 #include "dataplane/session/leg_media.hpp"
+#include "dataplane/session/mix_party.hpp"
 
 namespace sb::dataplane {
 
@@ -48,7 +59,8 @@ struct RecordingSetup {
   recording::RecordingId id = 0;
   std::uint8_t channels = 2;           // 2: leg 0 left, leg 1 right; 1: mixed
   int sample_rate = 8000;              // 8000 or 16000, as the recording
-  RecordLeg legs[2];
+  RecordLeg legs[2];                   // a session's legs
+  std::uint64_t left_party = 0;        // a room's stereo recording: this PartyId left, the others right
 };
 
 class SessionRecording {
@@ -59,14 +71,14 @@ class SessionRecording {
   static Result<std::unique_ptr<SessionRecording>> create(const RecordingSetup& setup, recording::RecorderTap& tap,
                                                           std::int64_t now_ns);
 
-  recording::RecordingId id() const noexcept { return setup_.id; }
+  recording::RecordingId id() const noexcept { return out_.id(); }
   // A relayed payload of leg 0 or 1 (other payload types are ignored).
   void on_audio(int leg, std::uint8_t payload_type, std::span<const std::uint8_t> payload,
                 LegMedia::Scratch& scratch) noexcept;
   // Cuts the frames due by `now_ns` and hands them to the recorder.
   void tick(std::int64_t now_ns) noexcept;
-  void pause() noexcept;
-  void resume() noexcept;
+  void pause() noexcept { out_.pause(); }
+  void resume() noexcept { out_.resume(); }
   // Final frames up to now, then the stop that closes the file.
   void stop(std::int64_t now_ns) noexcept;
 
@@ -83,23 +95,53 @@ class SessionRecording {
   struct Channel {
     std::optional<codecs::Decoder> decoder;
     std::optional<codecs::Resampler> resample;
-    std::array<std::int16_t, 4 * 320> fifo{};  // four frames at 16 kHz
-    std::size_t head = 0, size = 0;
-    bool primed = false;                        // cutting (see the timing note above)
-    void push(std::span<const std::int16_t> pcm) noexcept;
-    void pop(std::span<std::int16_t> out) noexcept;  // pads with silence
+    recording::PcmFifo fifo;             // cutting as the timing note above says
   };
   SessionRecording(const RecordingSetup& setup, recording::RecorderTap& tap, std::int64_t now_ns);
 
   RecordingSetup setup_;
-  recording::RecorderTap& tap_;
+  recording::RecordingStream out_;
   std::array<Channel, 2> legs_;
   Channel supervisor_;                 // no decoder: room-rate PCM, resampled if needed
   bool supervisor_attached_ = false;
   std::int64_t next_frame_ns_;
-  std::uint64_t tick_ = 0;
-  bool paused_ = false;
-  std::size_t frame_samples_;          // per channel
+};
+
+class RoomRecording {
+ public:
+  // Errors: invalid-argument (channels; a rate other than the room's or
+  // 8000), the resampler's.
+  static Result<std::unique_ptr<RoomRecording>> create(const RecordingSetup& setup, int room_rate,
+                                                       recording::RecorderTap& tap);
+
+  recording::RecordingId id() const noexcept { return out_.id(); }
+  // Stereo: the PartyId heard on the left (0 in mono).
+  std::uint64_t left_party() const noexcept { return left_party_; }
+  // Tick: one party's room frame, as the room pulled it; `left` for the
+  // left party of a stereo recording (ignored in mono: everyone is mixed).
+  void add(bool left, std::span<const std::int16_t> room_frame) noexcept;
+  // Tick: the recording's frame of this tick, from the frames added since
+  // the last one (silence when the room is empty).
+  void end_tick() noexcept;
+  // Room ticks the worker skipped after a stall: silence in the file.
+  void skip(std::uint64_t ticks) noexcept { out_.skip(ticks); }
+  void pause() noexcept { out_.pause(); }
+  void resume() noexcept { out_.resume(); }
+  // The file ends after the last tick's frame.
+  void stop() noexcept { out_.stop(); }
+
+ private:
+  RoomRecording(const RecordingSetup& setup, int room_rate, recording::RecorderTap& tap);
+
+  std::uint64_t left_party_;
+  std::size_t room_frame_;             // samples per room tick
+  recording::RecordingStream out_;
+  // This tick's sums at the room's rate: [0] left (mono: everything), [1] right.
+  std::array<std::array<std::int32_t, MixParty::kMaxRoomFrame>, 2> sum_{};
+  // A 16 kHz room recorded at 8 kHz: per channel, resampled into a FIFO
+  // (the resampler's output per tick is not always exactly one frame).
+  std::array<std::optional<codecs::Resampler>, 2> resample_;
+  std::array<recording::PcmFifo, 2> fifo_;
 };
 
 }  // namespace sb::dataplane

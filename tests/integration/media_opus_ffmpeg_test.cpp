@@ -11,9 +11,10 @@
 // its own payload type and 48 kHz clock (and the other way round), on real
 // sockets.
 //
-// Not covered: recording this call. The recorder taps two-leg relayed
-// sessions (start_recording names a SessionId); a mix room has no
-// recording yet.
+// The transcoded call is recorded in stereo from the room's tick (the
+// Opus caller on the left, the PCMU agent on the right): the left channel
+// matches the source as the received audio does, and the right channel
+// holds what the agent side sent (nothing: the ffmpeg there only listens).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -46,11 +47,18 @@ std::vector<std::string> opus_sender(const std::string& input, const std::string
   return argv;
 }
 
-// A dataplane on 100 ports from `port_min` with an 8 kHz room made.
-void start_with_room(std::uint16_t port_min, std::unique_ptr<Dataplane>& dp, RoomInfo& room) {
+// A dataplane on 100 ports from `port_min` with an 8 kHz room made, and a
+// recorder writing to `recordings` when given.
+void start_with_room(std::uint16_t port_min, std::unique_ptr<Dataplane>& dp, RoomInfo& room,
+                     const std::string& recordings = "") {
   DataplaneConfig cfg;
   cfg.port_min = port_min;
   cfg.port_max = static_cast<std::uint16_t>(port_min + 99);
+  if (!recordings.empty()) {
+    recording::RecorderService::Options rec;
+    rec.directory = recordings;
+    cfg.recorder = rec;
+  }
   auto started = Dataplane::start(cfg, SteadyClock::instance());
   ASSERT_TRUE(started) << started.status().to_string();
   dp = std::move(*started);
@@ -58,6 +66,50 @@ void start_with_room(std::uint16_t port_min, std::unique_ptr<Dataplane>& dp, Roo
   ASSERT_TRUE(made) << made.status().to_string();
   room = *made;
   ASSERT_TRUE(test::wait_dataplane_event(dp->sessions(), room.id, Event::kSessionCreated));
+}
+
+// How well `got` (8 kHz) matches `src`: aligned once as a whole (within
+// `max_lag` samples), then in 500 ms windows each aligned on its own.
+struct SourceMatch {
+  int windows = 0, good = 0;
+  double worst_corr = 1, mean_snr = 0;
+};
+SourceMatch match_source(const std::vector<std::int16_t>& src, const std::vector<std::int16_t>& got, int max_lag,
+                         const char* what) {
+  // Bounds. The chain is Opus at 32 kbit/s (a perceptual codec: it keeps
+  // the spectrum, not the waveform sample for sample), a 48 -> 8 kHz
+  // resampler, then G.711 (~37 dB SNR on its own, so Opus dominates).
+  // Measured on this speech (libopus 1.3, speexdsp quality 3): correlation
+  // 0.95 and SNR 10 dB after alignment. A broken path (wrong payload type,
+  // the wrong party's audio, gaps, a rate mistake that shifts pitch, or
+  // silence) lands near 0 correlation and at or below 0 dB SNR. So:
+  // correlation >= 0.85 and SNR >= 6 dB leave room for other Opus builds
+  // while failing anything that is not the source.
+  // Judged in 500 ms windows, each aligned on its own: the jitter buffer
+  // adapts its delay to the arrival jitter (ffmpeg's -re pacing on a
+  // loaded machine), which shifts the rest of the audio by a frame or two
+  // without harming it, so one lag for the whole file is the wrong test.
+  const int lag0 = codecs::best_lag(src, got, max_lag);
+  constexpr std::size_t kWindow = 4000, kSlack = 1000;
+  int windows = 0, good = 0;
+  double worst_corr = 1, sum_snr = 0;
+  for (std::size_t a = 2400; a + kWindow <= src.size(); a += kWindow) {
+    const long from = static_cast<long>(a) + lag0 - static_cast<long>(kSlack);
+    if (from < 0 || static_cast<std::size_t>(from) + kWindow + 2 * kSlack > got.size()) continue;
+    const std::span<const std::int16_t> ref(src.data() + a, kWindow);
+    const std::span<const std::int16_t> seg(got.data() + from, kWindow + 2 * kSlack);
+    const int lag = codecs::best_lag(ref, seg, 2 * kSlack);
+    const double corr = codecs::correlation(ref, seg, lag);
+    const double snr = codecs::snr_db(ref, seg, lag);
+    ++windows;
+    good += corr >= 0.85 && snr >= 6.0;
+    worst_corr = std::min(worst_corr, corr);
+    sum_snr += snr;
+    std::printf("%s: window at %5.2f s: lag %d, correlation %.4f, SNR %.2f dB\n", what, static_cast<double>(a) / 8000,
+                lag - static_cast<int>(kSlack) + lag0, corr, snr);
+  }
+  EXPECT_GE(windows, 5) << what << ": too little aligned audio (lag " << lag0 << ")";
+  return {windows, good, worst_corr, windows ? sum_snr / windows : 0};
 }
 
 TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSource) {
@@ -85,7 +137,7 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
 
   std::unique_ptr<Dataplane> dp;
   RoomInfo room;
-  ASSERT_NO_FATAL_FAILURE(start_with_room(38200, dp, room));
+  ASSERT_NO_FATAL_FAILURE(start_with_room(38200, dp, room, dir.path()));
   MediaSessions& ms = dp->sessions();
 
   const std::uint16_t sender_port = test::free_udp_port(), receiver_port = test::free_udp_port();
@@ -104,6 +156,12 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
 
   auto sink = test::spawn_pcmu_sink(dir, receiver_port, "3.5", dir.file("out.wav"));
   ASSERT_TRUE(test::wait_udp_bound(receiver_port, 10s)) << "ffmpeg receiver did not start";
+  // Recorded as a transcoded call is: the caller (the Opus side) left.
+  recording::RecordingSpec spec;
+  spec.name = "transcoded";
+  spec.channels = 2;
+  auto rec = ms.start_room_recording(room.id, spec, opus_party->id);
+  ASSERT_TRUE(rec) << rec.status().to_string();
   const auto source = test::run(opus_sender(dir.file("src.wav"),
                                             "rtp://127.0.0.1:" + std::to_string(opus_party->local_port) +
                                                 "?localport=" + std::to_string(sender_port),
@@ -115,44 +173,40 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
   ASSERT_GE(out->frames(), 3u * 8000u) << "too little audio arrived";
   const auto got = out->channel(0);
 
-  // Bounds. The chain is Opus at 32 kbit/s (a perceptual codec: it keeps
-  // the spectrum, not the waveform sample for sample), a 48 -> 8 kHz
-  // resampler, then G.711 (~37 dB SNR on its own, so Opus dominates).
-  // Measured on this speech (libopus 1.3, speexdsp quality 3): correlation
-  // 0.95 and SNR 10 dB after alignment. A broken path (wrong payload type,
-  // the wrong party's audio, gaps, a rate mistake that shifts pitch, or
-  // silence) lands near 0 correlation and at or below 0 dB SNR. So:
-  // correlation >= 0.85 and SNR >= 6 dB leave room for other Opus builds
-  // while failing anything that is not the source.
-  // Judged in 500 ms windows, each aligned on its own: the jitter buffer
-  // adapts its delay to the arrival jitter (ffmpeg's -re pacing on a
-  // loaded machine), which shifts the rest of the audio by a frame or two
-  // without harming it, so one lag for the whole file is the wrong test.
-  const int lag0 = codecs::best_lag(src, got, 8000);
-  constexpr std::size_t kWindow = 4000, kSlack = 1000;
-  int windows = 0, good = 0;
-  double worst_corr = 1, sum_snr = 0;
-  for (std::size_t a = 2400; a + kWindow <= src.size(); a += kWindow) {
-    const long from = static_cast<long>(a) + lag0 - static_cast<long>(kSlack);
-    if (from < 0 || static_cast<std::size_t>(from) + kWindow + 2 * kSlack > got.size()) continue;
-    const std::span<const std::int16_t> ref(src.data() + a, kWindow);
-    const std::span<const std::int16_t> seg(got.data() + from, kWindow + 2 * kSlack);
-    const int lag = codecs::best_lag(ref, seg, 2 * kSlack);
-    const double corr = codecs::correlation(ref, seg, lag);
-    const double snr = codecs::snr_db(ref, seg, lag);
-    ++windows;
-    good += corr >= 0.85 && snr >= 6.0;
-    worst_corr = std::min(worst_corr, corr);
-    sum_snr += snr;
-    std::printf("window at %5.2f s: lag %d, correlation %.4f, SNR %.2f dB\n", static_cast<double>(a) / 8000,
-                lag - static_cast<int>(kSlack) + lag0, corr, snr);
-  }
-  ASSERT_GE(windows, 5) << "too little aligned audio (lag " << lag0 << ")";
+  const auto heard = match_source(src, got, 8000, "received");
   // Every window but one: a window may straddle the moment the jitter
   // buffer moved (part of it then aligns a frame off).
-  EXPECT_GE(good, windows - 1) << "worst correlation " << worst_corr;
-  EXPECT_GE(sum_snr / windows, 6.0);
-  std::printf("opus->pcmu: %d of %d windows good, concealed %llu\n", good, windows,
+  EXPECT_GE(heard.good, heard.windows - 1) << "worst correlation " << heard.worst_corr;
+  EXPECT_GE(heard.mean_snr, 6.0);
+
+  // The recording: the caller (Opus) alone on the left, matching the
+  // source like the received audio (the same bounds: the path has no
+  // G.711 stage, one lossy stage fewer; measured: correlation 0.88-0.96,
+  // SNR 6.5-11 dB per window, the same as received within 0.01); the
+  // agent's channel silent, since the agent side sent nothing. A recording
+  // summing the wrong parties puts the speech (about -20 dBFS RMS) on the
+  // right; codec and resampler noise on silence is below -70 dBFS, so the
+  // right channel must stay below -60 dBFS.
+  ASSERT_TRUE(ms.stop_room_recording(room.id).is_ok());
+  recording::RecorderEvent done{};
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  bool finished = false;
+  while (!(finished = dp->recorder()->poll_event(done)) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(finished) << "the recording did not finish";
+  EXPECT_EQ(done.id, *rec);
+  ASSERT_EQ(done.kind, recording::RecorderEvent::kDone) << done.message;
+  auto wav = read_audio_file(dir.file("transcoded.wav"));
+  ASSERT_TRUE(wav) << wav.status().to_string();
+  ASSERT_EQ(wav->channels, 2);
+  ASSERT_EQ(wav->sample_rate, 8000);
+  const auto recorded = match_source(src, wav->channel(0), 16000, "recorded left");
+  EXPECT_GE(recorded.good, recorded.windows - 1) << "worst correlation " << recorded.worst_corr;
+  EXPECT_GE(recorded.mean_snr, 6.0);
+  const auto right = wav->channel(1);
+  EXPECT_LT(codecs::rms_dbfs(right), -60.0);
+  EXPECT_EQ(dp->recorder()->counters().gap_frames.load(), 0u);
+  std::printf("opus->pcmu: %d of %d windows good, concealed %llu\n", heard.good, heard.windows,
               static_cast<unsigned long long>(dp->counters().sum(kMixConcealed)));
   // ~175 Opus packets sent in real time on loopback: all taken in.
   EXPECT_GE(dp->counters().sum(kMixedIn), 170u);

@@ -5,7 +5,14 @@
 // leaves is heard no more and hears nothing; deleting the room ends it.
 // Also the refusals (422 naming the field, 404), the media.room.* events,
 // the mix counters on /metrics, and [dataplane]
-// max_rooms_per_worker holding (one room per worker here).
+// max_rooms_per_worker holding (one room per worker here). A transcoded
+// call (PCMU caller, Opus agent) recorded through the API: the caller on
+// the left, the agent on the right, listed and downloaded through
+// /api/v1/recordings; a mono recording ended by the room's deletion; the
+// recording endpoints' refusals.
+#include <functional>
+
+#include "common/audio_file.hpp"
 #include "tests/integration/calls_test_support.hpp"
 #include "tests/integration/mix_test_support.hpp"
 
@@ -140,6 +147,88 @@ TEST_F(MediaRooms, MixedCodecsInAWidebandRoom) {
   converse({&a, &b, &c}, 2000ms);
   expect_each_hears_the_others(a, b, c);
   EXPECT_EQ(call("DELETE", "/api/v1/media/rooms/" + room).status, 200);
+}
+
+// Waits until the recordings API lists `name` (finished: renamed from .part).
+bool recording_listed(const std::function<test::HttpResult()>& get) {
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < until) {
+    if (get().status == 200) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST_F(MediaRooms, ATranscodedCallIsRecordedCallerLeftAgentRight) {
+  const std::string room = make_room(8000);
+  ASSERT_FALSE(room.empty());
+  Talker caller(0, CodecId::kPcmu, 0, 400), agent(0, CodecId::kOpus, 111, 700);
+  const std::string party_caller = join(room, caller, "PCMU"), party_agent = join(room, agent, "opus");
+  ASSERT_FALSE(party_caller.empty() || party_agent.empty());
+  const std::string path = "/api/v1/media/rooms/" + room + "/recording";
+
+  // Refusals, each naming its field; nothing is recorded by them.
+  auto bad = call("POST", path, R"({"channels": 2})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["error"]["field"], "left_party") << bad.body;
+  bad = call("POST", path, R"({"left_party": "12345"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["error"]["field"], "left_party") << bad.body;
+  bad = call("POST", path, R"({"sample_rate": 16000})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["error"]["field"], "sample_rate") << bad.body;
+  bad = call("POST", path, R"({"format": "mp3"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["error"]["field"], "format") << bad.body;
+  bad = call("POST", path, R"({"name": "../x"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["error"]["field"], "name") << bad.body;
+  EXPECT_EQ(call("POST", "/api/v1/media/rooms/12345/recording", "{}").status, 404);
+  bad = call("POST", path + "/pause", "{}");
+  EXPECT_EQ(bad.status, 409) << bad.body;
+  EXPECT_EQ(call("DELETE", path).status, 409);
+
+  auto started = call("POST", path, R"({"name": "room-call", "left_party": ")" + party_caller + R"("})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  EXPECT_EQ(started.json()["channels"], 2);
+  EXPECT_EQ(started.json()["sample_rate"], 8000);
+  EXPECT_EQ(started.json()["file"], "room-call.wav");
+  EXPECT_EQ(started.json()["left_party"], party_caller);
+  bad = call("POST", path, "{}");
+  EXPECT_EQ(bad.status, 409) << bad.body;
+  EXPECT_EQ(bad.json()["error"]["field"], "id") << bad.body;
+  converse({&caller, &agent}, 1500ms);
+  EXPECT_EQ(call("POST", path + "/pause", "{}").status, 200);
+  EXPECT_EQ(call("POST", path + "/resume", "{}").status, 200);
+  auto stopped = call("DELETE", path);
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  EXPECT_EQ(stopped.json()["recording"], started.json()["recording"]);
+  ASSERT_TRUE(recording_listed([&] { return call("GET", "/api/v1/recordings/room-call"); }));
+
+  const auto audio = call("GET", "/api/v1/recordings/room-call/audio");
+  ASSERT_EQ(audio.status, 200);
+  test::write_file(dir_.file("downloaded.wav"), audio.body);
+  auto wav = read_audio_file(dir_.file("downloaded.wav"));
+  ASSERT_TRUE(wav) << wav.status().to_string();
+  ASSERT_EQ(wav->channels, 2);
+  ASSERT_GE(wav->frames(), 8000u);
+  // Levels after the jitter buffers' start-up, bounds as in mix_test_support.hpp.
+  const auto left = wav->channel(0), right = wav->channel(1);
+  const auto settled = [](const std::vector<std::int16_t>& x) { return std::span(x).subspan(test::kSettleMs * 8); };
+  EXPECT_GT(codecs::tone_level_dbfs(settled(left), 400, 8000), test::kHeardDbfs);
+  EXPECT_LT(codecs::tone_level_dbfs(settled(left), 700, 8000), test::kAbsentDbfs);
+  EXPECT_GT(codecs::tone_level_dbfs(settled(right), 700, 8000), test::kHeardDbfs);
+  EXPECT_LT(codecs::tone_level_dbfs(settled(right), 400, 8000), test::kAbsentDbfs);
+  const auto meta = call("GET", "/api/v1/recordings/room-call").json()["metadata"];
+  EXPECT_EQ(meta.value("room", ""), room) << meta.dump();
+
+  // Mono, ended by deleting the room: the file is finished all the same.
+  started = call("POST", path, R"({"name": "room-mono"})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  EXPECT_EQ(started.json()["channels"], 1);
+  converse({&caller, &agent}, 600ms);
+  EXPECT_EQ(call("DELETE", "/api/v1/media/rooms/" + room).status, 200);
+  ASSERT_TRUE(recording_listed([&] { return call("GET", "/api/v1/recordings/room-mono"); }));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Proves that, once created, codecs, DTMF detection, RFC 4733 handling,
 // tone generation and the dataplane's media work per packet and per tick
 // (a mix party's jitter buffer, decode, concealment, resampling and
-// encode; a DTMF send; a recording's taps and frames) run without touching
+// encode; a DTMF send; a recording's taps and frames; a mix room's
+// recording frames from its tick) run without touching
 // the heap: malloc and friends are interposed in this binary and count
 // calls made on the test's thread while a guard is active.
 #include <gtest/gtest.h>
@@ -290,6 +291,43 @@ TEST(NoAllocation, SessionRecordingTapsAndFrames) {
   }
   (*rec)->stop(now);
   EXPECT_EQ(guard.count(), 0);
+}
+
+// A mix room's recording: party frames summed per tick, stereo and mono,
+// at the room's rate and resampled from a 16 kHz room to 8 kHz, with
+// pause, resume and a skipped stretch, into the recorder's ring.
+TEST(NoAllocation, RoomRecordingTicks) {
+  sb::test::TempDir dir;
+  recording::RecorderService::Options options;
+  options.directory = dir.path();
+  recording::RecorderService service(options, 1);
+  struct Case { int channels, room_rate, rate; };
+  for (const Case c : {Case{2, 16000, 8000}, Case{2, 8000, 8000}, Case{1, 16000, 16000}, Case{1, 16000, 8000}}) {
+    recording::RecordingSpec spec;
+    spec.name = "room-" + std::to_string(c.channels) + "-" + std::to_string(c.room_rate) + "-" + std::to_string(c.rate);
+    spec.channels = c.channels;
+    spec.sample_rate = c.rate;
+    auto id = service.start(spec);
+    ASSERT_TRUE(id) << id.status().to_string();
+    dataplane::RecordingSetup setup;
+    setup.id = *id;
+    setup.channels = static_cast<std::uint8_t>(c.channels);
+    setup.sample_rate = c.rate;
+    setup.left_party = 42;
+    auto rec = dataplane::RoomRecording::create(setup, c.room_rate, service.tap(0));
+    ASSERT_TRUE(rec) << rec.status().to_string();
+    const auto party = sb::test::sine(c.room_rate, 440, -16, 20);
+    AllocationGuard guard;
+    for (int k = 0; k < 100; ++k) {
+      for (int p = 0; p < 3; ++p) (*rec)->add(p == 0, party);
+      (*rec)->end_tick();
+      if (k == 50) (*rec)->pause();
+      if (k == 60) (*rec)->resume();
+      if (k == 70) (*rec)->skip(5);
+    }
+    (*rec)->stop();
+    EXPECT_EQ(guard.count(), 0) << spec.name;
+  }
 }
 
 }  // namespace
