@@ -24,7 +24,7 @@ using test::port_of;
 using test::rtp_packet;
 
 test::CallConfig call_config() {
-  return test::CallConfig(36200, 36299)
+  return test::CallConfig(13200, 13299)
       .entry_menu("pick")
       .menus(R"([ivr.menus.pick]
 entry = "choose"

@@ -39,7 +39,7 @@ std::string config_text(const std::string& dir) {
   return "[server]\nstate_dir = \"" + dir + "/var\"\ndrain_timeout = \"5s\"\n"
          "[api]\nenabled = false\n[metrics]\nenabled = false\n"
          "[recordings]\ndirectory = \"" + dir + "/rec\"\n"
-         "[dataplane]\nport_min = 36700\nport_max = 36799\n"
+         "[dataplane]\nport_min = 13700\nport_max = 13799\n"
          "[ivr]\nentry_menu = \"later\"\n"
          "[ivr.prompts]\nthanks.en = \"thank you\"\n"
          "[ivr.menus.later]\nentry = \"call_me\"\n"

@@ -17,7 +17,7 @@ using test::rtp_packet;
 using test::UdpPeer;
 
 std::string queue_config() {
-  return test::CallConfig(36600, 36699)
+  return test::CallConfig(13600, 13699)
       .menus(std::string(test::kMainWaitsInSales) + R"([ivr.menus.later]
 entry = "call_me"
 [ivr.menus.later.nodes.call_me]

@@ -28,7 +28,7 @@ constexpr double kCallerHz = 400, kAgentHz = 700, kSupervisorHz = 1300;
 class CallsSupervisor : public test::CallsDaemon {
  protected:
   void SetUp() override {
-    start(test::CallConfig(36400, 36499).sales("wrap_up_seconds = 30\n").toml());
+    start(test::CallConfig(13400, 13499).sales("wrap_up_seconds = 30\n").toml());
     if (HasFatalFailure()) return;
     log_in_ready("a1");
   }

@@ -20,7 +20,7 @@ using test::rtp_packet;
 using test::UdpPeer;
 
 std::string transfer_config() {
-  return test::CallConfig(36300, 36399)
+  return test::CallConfig(13300, 13399)
       .menus(std::string(test::kMainWaitsInSales) + R"([ivr.menus.to_a2]
 entry = "hand_over"
 [ivr.menus.to_a2.nodes.hand_over]

@@ -30,8 +30,8 @@ struct Outcome {
 Outcome run_call(const test::TempDir& dir, const std::string& input_wav, bool suppress) {
   Outcome out;
   DataplaneConfig cfg;
-  cfg.port_min = 32000;
-  cfg.port_max = 32999;
+  cfg.port_min = 17000;
+  cfg.port_max = 17999;
   auto dp = Dataplane::start(cfg, SteadyClock::instance());
   EXPECT_TRUE(dp) << dp.status().to_string();
   if (!dp) return out;

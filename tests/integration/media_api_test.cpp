@@ -17,11 +17,11 @@ using test::UdpPeer;
 class MediaApi : public test::CallsDaemon {
  protected:
   // A port range of its own, so daemons of parallel tests never meet.
-  void SetUp() override { start("[dataplane]\nport_min = 36000\nport_max = 36099\nstats_interval = \"200ms\"\n"); }
+  void SetUp() override { start("[dataplane]\nport_min = 13000\nport_max = 13099\nstats_interval = \"200ms\"\n"); }
 };
 
 TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
-  EXPECT_NE(daemon_->out().find("media      kernel sockets on 127.0.0.1, RTP ports 36000-36099, 1 worker"),
+  EXPECT_NE(daemon_->out().find("media      kernel sockets on 127.0.0.1, RTP ports 13000-13099, 1 worker"),
             std::string::npos)
       << daemon_->out();
   test::WsClient events;
@@ -37,8 +37,8 @@ TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
   const auto j = created.json();
   const std::string id = j["id"];
   const std::uint16_t port_a = j["legs"][0]["local_port"], port_b = j["legs"][1]["local_port"];
-  EXPECT_GE(port_a, 36000);
-  EXPECT_LE(port_b, 36099);
+  EXPECT_GE(port_a, 13000);
+  EXPECT_LE(port_b, 13099);
   EXPECT_EQ(j["legs"][0]["local"], "127.0.0.1:" + std::to_string(port_a));
 
   // Caller -> agent and back, each packet rewritten onto the leg's stream.

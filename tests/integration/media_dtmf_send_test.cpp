@@ -27,8 +27,8 @@ class DtmfSend : public ::testing::Test {
  protected:
   void SetUp() override {
     DataplaneConfig cfg;
-    cfg.port_min = 38000;
-    cfg.port_max = 38099;
+    cfg.port_min = 15000;
+    cfg.port_max = 15099;
     auto dp = Dataplane::start(cfg, SteadyClock::instance());
     ASSERT_TRUE(dp) << dp.status().to_string();
     dp_ = std::move(*dp);

@@ -137,7 +137,7 @@ TEST(MediaOpusFfmpeg, OpusFromFfmpegIsTranscodedToPcmuForFfmpegAndMatchesTheSour
 
   std::unique_ptr<Dataplane> dp;
   RoomInfo room;
-  ASSERT_NO_FATAL_FAILURE(start_with_room(38200, dp, room, dir.path()));
+  ASSERT_NO_FATAL_FAILURE(start_with_room(15200, dp, room, dir.path()));
   MediaSessions& ms = dp->sessions();
 
   const std::uint16_t sender_port = test::free_udp_port(), receiver_port = test::free_udp_port();
@@ -269,7 +269,7 @@ std::string describe(const std::vector<ivr::Rfc4733Digit>& digits) {
 TEST(MediaOpusFfmpeg, TelephoneEventsCrossTheTranscodingInEachSidesClock) {
   std::unique_ptr<Dataplane> dp;
   RoomInfo room;
-  ASSERT_NO_FATAL_FAILURE(start_with_room(38300, dp, room));
+  ASSERT_NO_FATAL_FAILURE(start_with_room(15300, dp, room));
   MediaSessions& ms = dp->sessions();
   test::UdpPeer pcmu_end, opus_end;
   PartyRequest pcmu_side, opus_side;

@@ -29,8 +29,8 @@ using test::Talker;
 
 const char* kRoomsConfig = R"(
 [dataplane]
-port_min = 36500
-port_max = 36599
+port_min = 13500
+port_max = 13599
 max_rooms_per_worker = 1
 max_parties_per_worker = 8
 )";

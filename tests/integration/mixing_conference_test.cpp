@@ -39,8 +39,8 @@ class Mixing : public ::testing::Test {
  protected:
   void SetUp() override {
     DataplaneConfig cfg;
-    cfg.port_min = 35000;
-    cfg.port_max = 35199;
+    cfg.port_min = 12000;
+    cfg.port_max = 12199;
     auto dp = Dataplane::start(cfg, SteadyClock::instance());
     ASSERT_TRUE(dp) << dp.status().to_string();
     dp_ = std::move(*dp);

@@ -31,8 +31,8 @@ std::int64_t steady_ns() {
 TEST(MixingRtcp, APartysFarEndGetsSenderReportsWiresharkDecodes) {
   if (!sb::test::have_program("tshark")) GTEST_SKIP() << "tshark is not installed (Debian package tshark)";
   DataplaneConfig cfg;
-  cfg.port_min = 35400;
-  cfg.port_max = 35499;
+  cfg.port_min = 12400;
+  cfg.port_max = 12499;
   auto dp = Dataplane::start(cfg, SteadyClock::instance());
   ASSERT_TRUE(dp) << dp.status().to_string();
   MediaSessions& ms = (*dp)->sessions();

@@ -91,8 +91,8 @@ TEST(Netem, JitterBufferedMixedLegGivesContinuousToneThroughLossAndJitter) {
 
   DataplaneConfig cfg;
   cfg.bind_ip = NetemLink::to_u32(link.host_ip);
-  cfg.port_min = 38400;
-  cfg.port_max = 38499;
+  cfg.port_min = 15400;
+  cfg.port_max = 15499;
   auto dp = Dataplane::start(cfg, SteadyClock::instance());
   ASSERT_TRUE(dp) << dp.status().to_string();
   MediaSessions& ms = (*dp)->sessions();

@@ -29,8 +29,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint16_t kPortMin = 33000;
-constexpr std::uint16_t kPortMax = 33099;
+constexpr std::uint16_t kPortMin = 16000;
+constexpr std::uint16_t kPortMax = 16099;
 
 std::unique_ptr<PacketRingIo> make_ring(std::uint32_t index, std::uint32_t workers,
                                         DataplaneCounters* counters = nullptr) {
@@ -100,17 +100,17 @@ class PacketRing : public ::testing::Test {
 };
 
 TEST_F(PacketRing, EachWorkerGetsOnlyItsOwnMediaPorts) {
-  // Two workers: pairs go round them, so 33000/33001 are worker 0's and
-  // 33002/33003 worker 1's.
+  // Two workers: pairs go round them, so 16000/16001 are worker 0's and
+  // 16002/16003 worker 1's.
   auto w0 = make_ring(0, 2);
   auto w1 = make_ring(1, 2);
   ASSERT_TRUE(w0 && w1);
-  ASSERT_TRUE(w0->open_port(33000).is_ok());
-  ASSERT_TRUE(w1->open_port(33002).is_ok());
+  ASSERT_TRUE(w0->open_port(16000).is_ok());
+  ASSERT_TRUE(w1->open_port(16002).is_ok());
   test::UdpPeer sender, outside_range;  // outside_range: an ordinary (non-media) port
   const std::vector<std::uint8_t> to0(40, 0x10), to1(41, 0x11), to_other(42, 0x12);
-  ASSERT_TRUE(sender.send_to(33000, to0));
-  ASSERT_TRUE(sender.send_to(33002, to1));
+  ASSERT_TRUE(sender.send_to(16000, to0));
+  ASSERT_TRUE(sender.send_to(16002, to1));
   ASSERT_TRUE(sender.send_to(outside_range.port(), to_other));
 
   std::vector<Packet> meta0;
@@ -118,7 +118,7 @@ TEST_F(PacketRing, EachWorkerGetsOnlyItsOwnMediaPorts) {
   const auto got1 = receive(*w1, 100ms);
   ASSERT_EQ(got0.size(), 1u);
   EXPECT_EQ(got0[0], to0);
-  EXPECT_EQ(meta0[0].local_port, 33000);
+  EXPECT_EQ(meta0[0].local_port, 16000);
   EXPECT_EQ(meta0[0].src, (Endpoint{0x7f000001, sender.port()}));
   ASSERT_EQ(got1.size(), 1u);
   EXPECT_EQ(got1[0], to1);
@@ -134,14 +134,14 @@ TEST_F(PacketRing, EachWorkerGetsOnlyItsOwnMediaPorts) {
 
   // A closed port: the filter passes it (it is in this worker's range), the
   // port check drops it.
-  w0->close_port(33000);
-  ASSERT_TRUE(w0->open_port(33004).is_ok());  // (33004 / 2) % 2 == 0: worker 0's
-  ASSERT_TRUE(sender.send_to(33004, to0));
-  test::UdpPeer port_33000_again(33000);      // the port is free again for anyone
-  ASSERT_TRUE(sender.send_to(33000, to1));
+  w0->close_port(16000);
+  ASSERT_TRUE(w0->open_port(16004).is_ok());  // (16004 / 2) % 2 == 0: worker 0's
+  ASSERT_TRUE(sender.send_to(16004, to0));
+  test::UdpPeer port_16000_again(16000);      // the port is free again for anyone
+  ASSERT_TRUE(sender.send_to(16000, to1));
   EXPECT_EQ(receive(*w0, 300ms).size(), 1u);
   EXPECT_EQ(w0->rx_counters().not_ours, 1u);
-  auto again = port_33000_again.receive(1s);
+  auto again = port_16000_again.receive(1s);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->bytes, to1);
 }
@@ -150,13 +150,13 @@ TEST_F(PacketRing, MalformedAndCorruptDatagramsAreCountedAndDropped) {
   DataplaneCounters dataplane_counters(1);
   auto io = make_ring(0, 1, &dataplane_counters);
   ASSERT_TRUE(io);
-  ASSERT_TRUE(io->open_port(33010).is_ok());
+  ASSERT_TRUE(io->open_port(16010).is_ok());
   const std::vector<std::uint8_t> payload(20, 0xab);
   const auto full = static_cast<std::uint16_t>(sizeof(udphdr) + payload.size());
-  send_crafted(33010, payload, static_cast<std::uint16_t>(full + 10), 0);  // UDP length beyond the datagram
-  send_crafted(33010, payload, 4, 0);                                      // UDP length shorter than its header
-  send_crafted(33010, payload, full, 0x1234);                              // wrong UDP checksum
-  send_crafted(33010, payload, full, 0);                                   // no checksum: fine
+  send_crafted(16010, payload, static_cast<std::uint16_t>(full + 10), 0);  // UDP length beyond the datagram
+  send_crafted(16010, payload, 4, 0);                                      // UDP length shorter than its header
+  send_crafted(16010, payload, full, 0x1234);                              // wrong UDP checksum
+  send_crafted(16010, payload, full, 0);                                   // no checksum: fine
   const auto got = receive(*io, 300ms);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0], payload);
@@ -172,7 +172,7 @@ TEST_F(PacketRing, SendsFromTheFrameAndFramesReturnToTheKernel) {
   // every frame is handed back, so the ring never stalls.
   auto io = make_ring(0, 1);
   ASSERT_TRUE(io);
-  ASSERT_TRUE(io->open_port(33020).is_ok());
+  ASSERT_TRUE(io->open_port(16020).is_ok());
   test::UdpPeer peer;
   const std::size_t total = PacketRingIo::kBlockSize / PacketRingIo::kFrameSize * PacketRingIo::kBlocks + 500;
   std::size_t sent = 0, relayed = 0, echoed = 0;
@@ -180,7 +180,7 @@ TEST_F(PacketRing, SendsFromTheFrameAndFramesReturnToTheKernel) {
   Packet pkts[64];
   while (echoed < total && std::chrono::steady_clock::now() < deadline) {
     for (int i = 0; i < 32 && sent < total; ++i, ++sent)
-      ASSERT_TRUE(peer.send_to(33020, std::vector<std::uint8_t>(100, static_cast<std::uint8_t>(sent))));
+      ASSERT_TRUE(peer.send_to(16020, std::vector<std::uint8_t>(100, static_cast<std::uint8_t>(sent))));
     const std::size_t n = io->rx_burst(pkts, 64);
     for (std::size_t i = 0; i < n; ++i) pkts[i].dst = {0x7f000001, peer.port()};
     relayed += io->tx_burst(pkts, n);
@@ -207,8 +207,8 @@ std::optional<test::UdpPeer::Datagram> relay_once(test::UdpPeer& from, std::uint
 
 TEST_F(PacketRing, TwoWorkersEachRelayTheirOwnCalls) {
   DataplaneConfig cfg;
-  cfg.port_min = 33200;
-  cfg.port_max = 33299;
+  cfg.port_min = 16200;
+  cfg.port_max = 16299;
   cfg.workers = 2;
   cfg.socket_rx = DataplaneConfig::SocketRx::kPacketRing;
   auto dp = Dataplane::start(cfg, SteadyClock::instance());
@@ -263,8 +263,8 @@ TEST_F(PacketRing, WithoutCapNetRawTheDataplaneFallsBackToEpollAndStillRelays) {
     ASSERT_TRUE(lowered.ok());
     ASSERT_FALSE(make_ring(0, 1)) << "the ring opened without CAP_NET_RAW";
     DataplaneConfig cfg;
-    cfg.port_min = 33100;
-    cfg.port_max = 33199;
+    cfg.port_min = 16100;
+    cfg.port_max = 16199;
     cfg.socket_rx = DataplaneConfig::SocketRx::kPacketRing;
     auto started = Dataplane::start(cfg, SteadyClock::instance());
     ASSERT_TRUE(started) << started.status().to_string();

@@ -32,8 +32,8 @@ std::int64_t now_ns() { return std::chrono::steady_clock::now().time_since_epoch
 TEST(PlaybackRelay, OneUnbrokenStreamAcrossPromptRelayAndHoldMusic) {
   if (!test::have_program("tshark")) GTEST_SKIP() << "tshark is not installed (Debian package tshark)";
   DataplaneConfig cfg;
-  cfg.port_min = 34000;
-  cfg.port_max = 34099;
+  cfg.port_min = 11000;
+  cfg.port_max = 11099;
   auto dp = Dataplane::start(cfg, SteadyClock::instance());
   ASSERT_TRUE(dp) << dp.status().to_string();
 

@@ -38,8 +38,8 @@ class RecordedCall : public ::testing::Test {
  protected:
   void SetUp() override {
     DataplaneConfig cfg;
-    cfg.port_min = 33000;
-    cfg.port_max = 33999;
+    cfg.port_min = 10000;
+    cfg.port_max = 10999;
     recording::RecorderService::Options rec;
     rec.directory = dir_.path();
     cfg.recorder = rec;

@@ -64,7 +64,7 @@ TEST(SipBaresip, AgentBlindTransfersToQueueAndSecondAgentTalks) {
   test::CallCentreOptions options;
   options.sip_port = ports[0];
   options.agents = {"1001", "1002"};
-  options.media_port_min = 37200;
+  options.media_port_min = 14200;
   CallCentre centre(dir, options);
   const std::string failed = centre.wait_ready();
   ASSERT_TRUE(failed.empty()) << failed;

@@ -34,7 +34,7 @@ struct CallCentreOptions {
   int wrap_up_seconds = 60;
   // The dataplane's media ports: each test its own range, so they can run
   // in parallel.
-  std::uint16_t media_port_min = 37000;
+  std::uint16_t media_port_min = 14000;
   // [sip.outbound] at 127.0.0.1:<port>, where callbacks are dialled; 0: none.
   std::uint16_t outbound_port = 0;
 };

@@ -25,7 +25,7 @@ TEST(SipCallback, CallerAsksForACallbackAndTalksToTheAgentWhenCalledBack) {
   const auto ports = test::spaced_free_ports(7);
   test::CallCentreOptions options;
   options.sip_port = ports[0];
-  options.media_port_min = 37400;
+  options.media_port_min = 14400;
   options.outbound_port = ports[3];
   CallCentre centre(dir, options);
   const std::string failed = centre.wait_ready();

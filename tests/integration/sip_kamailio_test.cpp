@@ -47,7 +47,7 @@ TEST(SipKamailio, CallsThroughTheEdgeProxy) {
   test::CallCentreOptions options;
   options.sip_port = sip;
   options.trunk_cidrs = {std::string(kProxyAddress) + "/32"};
-  options.media_port_min = 37100;
+  options.media_port_min = 14100;
   CallCentre centre(dir, options);
   const std::string failed = centre.wait_ready();
   ASSERT_TRUE(failed.empty()) << failed;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <thread>
 
 #include "tests/support/process.hpp"
@@ -37,14 +38,17 @@ bool bindable(std::uint16_t port, int type) {
   return ok;
 }
 
-std::uint16_t any_free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a = loopback(0);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+// Where the phones' SIP and control ports are picked: clear of the media
+// port ranges of the tests' dataplanes (10000-17999 and 31000-31999; the
+// embedded default's 20000-29999) and of baresip's RTP range
+// (46000-46999), so a dataplane of a test running alongside never takes
+// a phone's port between its choice and the phone's bind.
+constexpr std::uint16_t kPhonePortsFirst = 50000;
+constexpr std::uint16_t kPhonePortsCount = 10000;
+
+std::uint16_t random_phone_port() {
+  static std::mt19937 rng{std::random_device{}()};
+  return static_cast<std::uint16_t>(kPhonePortsFirst + rng() % kPhonePortsCount);
 }
 
 bool write_text(const std::string& path, const std::string& text) {
@@ -68,8 +72,9 @@ bool have_baresip() {
 std::vector<std::uint16_t> spaced_free_ports(std::size_t count) {
   std::vector<std::uint16_t> ports;
   while (ports.size() < count) {
-    const std::uint16_t p = any_free_tcp_port();
-    bool near = p == 0 || p > 65530 || !bindable(p, SOCK_DGRAM) || !bindable(static_cast<std::uint16_t>(p + 1), SOCK_STREAM);
+    const std::uint16_t p = random_phone_port();
+    bool near = !bindable(p, SOCK_DGRAM) || !bindable(p, SOCK_STREAM) ||
+                !bindable(static_cast<std::uint16_t>(p + 1), SOCK_STREAM);
     for (auto q : ports) near = near || (p > q ? p - q : q - p) < 3;
     if (!near) ports.push_back(p);
   }
@@ -78,7 +83,7 @@ std::vector<std::uint16_t> spaced_free_ports(std::size_t count) {
 
 std::string Baresip::config(const BaresipOptions& o) {
   return "sip_listen " + o.address + ":" + std::to_string(o.sip_port) + "\nnet_interface " + o.address + "\n" +
-         // Clear of the media port ranges the daemon tests use.
+         // Clear of the media port ranges the tests' dataplanes use.
          "rtp_ports 46000-46999\n" +
          "audio_source ausine," + std::to_string(o.tone_hz) + "\n"
          // ausine produces 48 kHz stereo only; baresip resamples to G.711.

@@ -19,7 +19,8 @@ bool have_baresip();
 
 // `count` loopback ports free for UDP and TCP, each with the next port
 // free for TCP too (baresip opens TCP and TLS beside its SIP port), at
-// least 3 apart from each other.
+// least 3 apart from each other, from 50000-59999 (clear of the media
+// port ranges of the tests' dataplanes).
 std::vector<std::uint16_t> spaced_free_ports(std::size_t count);
 
 struct BaresipOptions {
