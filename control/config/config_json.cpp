@@ -14,6 +14,15 @@ std::string_view backend_name(DataplaneBackend b) noexcept {
   return b == DataplaneBackend::kDpdk ? "dpdk" : "socket";
 }
 
+std::string_view socket_receive_name(SocketReceive r) noexcept {
+  switch (r) {
+    case SocketReceive::kUring: return "io-uring";
+    case SocketReceive::kPacketRing: return "packet-ring";
+    case SocketReceive::kEpoll: break;
+  }
+  return "epoll";
+}
+
 std::string SipListen::to_string() const {
   const bool v6 = address.find(':') != std::string::npos;
   return transport + ":" + (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
@@ -52,6 +61,7 @@ nlohmann::json DaemonConfig::to_json() const {
                      {"flush_interval_seconds", seconds_of(recordings.flush_interval)}};
   j["dataplane"] = {{"backend", backend_name(dataplane.backend)},
                     {"bind", dataplane.bind},
+                    {"socket_receive", socket_receive_name(dataplane.socket_receive)},
                     {"port_min", dataplane.port_min},
                     {"port_max", dataplane.port_max},
                     {"cores", dataplane.cores},

@@ -175,6 +175,10 @@ void parse_dataplane(TableReader& t, DataplaneSection& out) {
                                                       {"dpdk", DataplaneBackend::kDpdk}}))
     out.backend = *b;
   if (auto b = t.ip_address("bind")) out.bind = *b;
+  if (auto r = t.choice<SocketReceive>("socket_receive", {{"epoll", SocketReceive::kEpoll},
+                                                          {"io-uring", SocketReceive::kUring},
+                                                          {"packet-ring", SocketReceive::kPacketRing}}))
+    out.socket_receive = *r;
   const auto pmin = t.integer("port_min", 1024, 65534);
   const auto pmax = t.integer("port_max", 1025, 65535);
   if (pmin) out.port_min = static_cast<std::uint16_t>(*pmin);

@@ -85,11 +85,15 @@ struct DpdkSection {
   bool verify_udp_checksum = true;
 };
 
+// How the socket backend takes packets in (dataplane.socket_receive).
+enum class SocketReceive { kEpoll, kUring, kPacketRing };
+
 enum class DataplaneBackend { kSocket, kDpdk };
 
 struct DataplaneSection {
   DataplaneBackend backend = DataplaneBackend::kSocket;
   std::string bind = "127.0.0.1";            // socket backend: address media ports bind to
+  SocketReceive socket_receive = SocketReceive::kEpoll;  // socket backend
   std::uint16_t port_min = 20000;            // inclusive; RTP on even ports
   std::uint16_t port_max = 29999;
   std::vector<int> cores;                    // one pinned worker per core
@@ -206,5 +210,6 @@ class DaemonConfig {
 };
 
 std::string_view backend_name(DataplaneBackend b) noexcept;
+std::string_view socket_receive_name(SocketReceive r) noexcept;
 
 }  // namespace sb::config

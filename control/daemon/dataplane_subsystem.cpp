@@ -32,6 +32,11 @@ Result<dataplane::DataplaneConfig> dataplane_config(const config::DaemonConfig& 
   out.max_parties_per_worker = s.max_parties_per_worker;
   out.rtcp_mux = s.rtcp_mux;
   out.busy_poll = s.busy_poll;
+  switch (s.socket_receive) {
+    case config::SocketReceive::kEpoll: out.socket_rx = dataplane::DataplaneConfig::SocketRx::kEpoll; break;
+    case config::SocketReceive::kUring: out.socket_rx = dataplane::DataplaneConfig::SocketRx::kUring; break;
+    case config::SocketReceive::kPacketRing: out.socket_rx = dataplane::DataplaneConfig::SocketRx::kPacketRing; break;
+  }
   out.command_ring = s.command_ring;
   out.event_ring = s.event_ring;
   out.stats_interval_ns = s.stats_interval.count();
@@ -240,7 +245,7 @@ Status DataplaneSubsystem::check_reload(const config::DaemonConfig& current, con
   if (a.backend != b.backend || a.bind != b.bind || a.port_min != b.port_min || a.port_max != b.port_max ||
       a.cores != b.cores || a.workers != b.workers || a.max_sessions_per_worker != b.max_sessions_per_worker ||
       a.max_rooms_per_worker != b.max_rooms_per_worker || a.max_parties_per_worker != b.max_parties_per_worker ||
-      a.rtcp_mux != b.rtcp_mux || a.busy_poll != b.busy_poll)
+      a.rtcp_mux != b.rtcp_mux || a.busy_poll != b.busy_poll || a.socket_receive != b.socket_receive)
     notes.push_back("dataplane: the new settings take effect at the next restart (live media keeps flowing)");
   if (current.recordings.directory != next.recordings.directory)
     notes.push_back("recordings.directory: new recordings keep going to the old directory until a restart");

@@ -3,6 +3,11 @@
 // between two UDP peers through it, update a leg when the far end moves,
 // see DTMF on the event stream and the packets on /metrics, delete it; and
 // bad requests answered with the field that is wrong.
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/integration/calls_test_support.hpp"
 
 namespace sb {
@@ -144,6 +149,42 @@ TEST_F(MediaApi, BadRequestsNameTheField) {
   EXPECT_EQ(call("PUT", "/api/v1/media/sessions/" + sessions[0]["id"].get<std::string>() + "/legs/2", "{}").status, 404);
   // Deleted, so the drain at the end has no live media to wait for.
   for (const auto& s : sessions) EXPECT_EQ(call("DELETE", "/api/v1/media/sessions/" + s["id"].get<std::string>()).status, 200);
+}
+
+// The same relay with `socket_receive = "packet-ring"`: the workers take
+// the media packets from an AF_PACKET ring (needs CAP_NET_RAW).
+class MediaApiPacketRing : public test::CallsDaemon {
+ protected:
+  void SetUp() override {
+    const int fd = ::socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+    if (fd < 0) GTEST_SKIP() << "socket_receive = \"packet-ring\" needs CAP_NET_RAW (run as root)";
+    ::close(fd);
+    start("[dataplane]\nport_min = 13800\nport_max = 13899\nsocket_receive = \"packet-ring\"\n");
+  }
+};
+
+TEST_F(MediaApiPacketRing, RelaysRtpBetweenTwoPeers) {
+  // No fall-back to epoll was logged.
+  EXPECT_EQ((daemon_->out() + daemon_->err()).find("receives with epoll"), std::string::npos) << daemon_->err();
+  UdpPeer caller, agent;
+  auto created = call("POST", "/api/v1/media/sessions",
+                      R"({"legs": [{"remote": "127.0.0.1:)" + std::to_string(caller.port()) +
+                          R"("}, {"remote": "127.0.0.1:)" + std::to_string(agent.port()) + R"("}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto j = created.json();
+  const std::uint16_t port_a = j["legs"][0]["local_port"], port_b = j["legs"][1]["local_port"];
+  for (std::uint16_t i = 0; i < 20; ++i) {
+    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(0, static_cast<std::uint16_t>(100 + i), 160u * i, std::vector<std::uint8_t>(160, 0x55), 0x1111)));
+    ASSERT_TRUE(agent.send_to(port_b, rtp_packet(0, static_cast<std::uint16_t>(900 + i), 160u * i, std::vector<std::uint8_t>(160, 0x66), 0x2222)));
+  }
+  const auto at_agent = agent.drain(std::chrono::milliseconds(300));
+  const auto at_caller = caller.drain(std::chrono::milliseconds(300));
+  ASSERT_EQ(at_agent.size(), 20u);
+  ASSERT_EQ(at_caller.size(), 20u);
+  EXPECT_EQ(at_agent[0].from_port, port_b);
+  EXPECT_EQ(at_agent[5].bytes[12], 0x55);
+  EXPECT_EQ(at_caller[5].bytes[12], 0x66);
+  EXPECT_EQ(call("DELETE", "/api/v1/media/sessions/" + j["id"].get<std::string>()).status, 200);
 }
 
 }  // namespace

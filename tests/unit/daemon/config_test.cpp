@@ -228,6 +228,20 @@ TEST(Config, DataplaneSection) {
   EXPECT_NE(joined(lines).find("dataplane.dpdk.gateway_mac: \"zz\" is not a MAC address"), std::string::npos);
 }
 
+TEST(Config, DataplaneSocketReceive) {
+  EXPECT_EQ(load("").config->dataplane.socket_receive, config::SocketReceive::kEpoll);
+  auto r = load("[dataplane]\nsocket_receive = \"packet-ring\"\n");
+  ASSERT_TRUE(r.ok()) << joined(error_lines(r));
+  EXPECT_EQ(r.config->dataplane.socket_receive, config::SocketReceive::kPacketRing);
+  EXPECT_EQ(r.config->to_json()["dataplane"]["socket_receive"], "packet-ring");
+  EXPECT_EQ(load("[dataplane]\nsocket_receive = \"io-uring\"\n").config->dataplane.socket_receive,
+            config::SocketReceive::kUring);
+  const auto lines = error_lines(load("[dataplane]\nsocket_receive = \"xdp\"\n", "t.toml"));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind("t.toml:2:18: dataplane.socket_receive: ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("\"packet-ring\""), std::string::npos) << lines[0];
+}
+
 TEST(Config, SipListenAddresses) {
   auto r = load("[sip]\nlisten = [\"udp:[::1]:5060\", \"tcp:0.0.0.0:5080\"]\n");
   ASSERT_TRUE(r.ok()) << joined(error_lines(r));
