@@ -19,6 +19,24 @@ using test::http_request;
 using test::rtp_packet;
 using test::UdpPeer;
 
+// Twenty packets each way through the session's legs on `port_a` (the
+// caller's) and `port_b`: every one arrives, from the other leg's port,
+// with the sender's payload.
+void expect_relayed_both_ways(UdpPeer& caller, UdpPeer& agent, std::uint16_t port_a, std::uint16_t port_b) {
+  for (std::uint16_t i = 0; i < 20; ++i) {
+    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(0, static_cast<std::uint16_t>(100 + i), 160u * i, std::vector<std::uint8_t>(160, 0x55), 0x1111)));
+    ASSERT_TRUE(agent.send_to(port_b, rtp_packet(0, static_cast<std::uint16_t>(900 + i), 160u * i, std::vector<std::uint8_t>(160, 0x66), 0x2222)));
+  }
+  const auto at_agent = agent.drain(std::chrono::milliseconds(300));
+  const auto at_caller = caller.drain(std::chrono::milliseconds(300));
+  ASSERT_EQ(at_agent.size(), 20u);
+  ASSERT_EQ(at_caller.size(), 20u);
+  EXPECT_EQ(at_agent[0].from_port, port_b);
+  EXPECT_EQ(at_caller[0].from_port, port_a);
+  EXPECT_EQ(at_agent[5].bytes[12], 0x55);
+  EXPECT_EQ(at_caller[5].bytes[12], 0x66);
+}
+
 class MediaApi : public test::CallsDaemon {
  protected:
   // A port range of its own, so daemons of parallel tests never meet.
@@ -47,17 +65,7 @@ TEST_F(MediaApi, RelaysRtpBetweenTwoPeersAndReportsDigits) {
   EXPECT_EQ(j["legs"][0]["local"], "127.0.0.1:" + std::to_string(port_a));
 
   // Caller -> agent and back, each packet rewritten onto the leg's stream.
-  for (std::uint16_t i = 0; i < 20; ++i) {
-    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(0, static_cast<std::uint16_t>(100 + i), 160u * i, std::vector<std::uint8_t>(160, 0x55), 0x1111)));
-    ASSERT_TRUE(agent.send_to(port_b, rtp_packet(0, static_cast<std::uint16_t>(900 + i), 160u * i, std::vector<std::uint8_t>(160, 0x66), 0x2222)));
-  }
-  const auto at_agent = agent.drain(std::chrono::milliseconds(300));
-  const auto at_caller = caller.drain(std::chrono::milliseconds(300));
-  ASSERT_EQ(at_agent.size(), 20u);
-  ASSERT_EQ(at_caller.size(), 20u);
-  EXPECT_EQ(at_agent[0].from_port, port_b);  // sent from the agent leg's own port
-  EXPECT_EQ(at_agent[5].bytes[12], 0x55);
-  EXPECT_EQ(at_caller[5].bytes[12], 0x66);
+  ASSERT_NO_FATAL_FAILURE(expect_relayed_both_ways(caller, agent, port_a, port_b));
 
   // An RFC 4733 digit from the caller reaches the CTI stream.
   for (std::uint16_t k = 0; k < 4; ++k) {
@@ -173,17 +181,7 @@ TEST_F(MediaApiPacketRing, RelaysRtpBetweenTwoPeers) {
   ASSERT_EQ(created.status, 201) << created.body;
   const auto j = created.json();
   const std::uint16_t port_a = j["legs"][0]["local_port"], port_b = j["legs"][1]["local_port"];
-  for (std::uint16_t i = 0; i < 20; ++i) {
-    ASSERT_TRUE(caller.send_to(port_a, rtp_packet(0, static_cast<std::uint16_t>(100 + i), 160u * i, std::vector<std::uint8_t>(160, 0x55), 0x1111)));
-    ASSERT_TRUE(agent.send_to(port_b, rtp_packet(0, static_cast<std::uint16_t>(900 + i), 160u * i, std::vector<std::uint8_t>(160, 0x66), 0x2222)));
-  }
-  const auto at_agent = agent.drain(std::chrono::milliseconds(300));
-  const auto at_caller = caller.drain(std::chrono::milliseconds(300));
-  ASSERT_EQ(at_agent.size(), 20u);
-  ASSERT_EQ(at_caller.size(), 20u);
-  EXPECT_EQ(at_agent[0].from_port, port_b);
-  EXPECT_EQ(at_agent[5].bytes[12], 0x55);
-  EXPECT_EQ(at_caller[5].bytes[12], 0x66);
+  ASSERT_NO_FATAL_FAILURE(expect_relayed_both_ways(caller, agent, port_a, port_b));
   EXPECT_EQ(call("DELETE", "/api/v1/media/sessions/" + j["id"].get<std::string>()).status, 200);
 }
 
