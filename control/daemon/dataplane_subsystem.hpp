@@ -112,7 +112,8 @@ class DataplaneSubsystem final : public Subsystem {
   // A worker event naming a room or a party: answers pending creates,
   // forgets what the worker refused, publishes media.room.* events.
   void on_mix_event(const dataplane::Event& e);
-  nlohmann::json room_json(const LiveRoom& room) const;
+  // `recording`: the room's recording in progress (MediaSessions knows).
+  nlohmann::json room_json(const LiveRoom& room, std::optional<recording::RecordingId> recording = std::nullopt) const;
   nlohmann::json party_json(const LiveParty& party) const;
   std::map<dataplane::RoomId, LiveRoom> rooms_;  // media control thread only
   // Room and party creates, answered at the worker's kSessionCreated or kCommandFailed.

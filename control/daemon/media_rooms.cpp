@@ -102,7 +102,7 @@ nlohmann::json DataplaneSubsystem::party_json(const LiveParty& p) const {
   return j;
 }
 
-nlohmann::json DataplaneSubsystem::room_json(const LiveRoom& r) const {
+nlohmann::json DataplaneSubsystem::room_json(const LiveRoom& r, std::optional<recording::RecordingId> recording) const {
   nlohmann::json parties = nlohmann::json::array();
   for (const auto& [id, p] : r.parties)
     if (!pending_mix_.count(id)) parties.push_back(party_json(p));
@@ -110,6 +110,7 @@ nlohmann::json DataplaneSubsystem::room_json(const LiveRoom& r) const {
           {"worker", r.info.worker},
           {"sample_rate", r.sample_rate},
           {"created_unix_ms", r.created_unix_ms},
+          {"recording", recording ? nlohmann::json(std::to_string(*recording)) : nlohmann::json(nullptr)},
           {"parties", parties}};
 }
 
@@ -304,20 +305,20 @@ void DataplaneSubsystem::register_room_routes(api::Router& router, Status& st) {
   }
   route_async(
       router, Method::kGet, "/api/v1/media/rooms",
-      [this](const HttpRequest&, dataplane::MediaSessions&) {
+      [this](const HttpRequest&, dataplane::MediaSessions& ms) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& [id, room] : rooms_)
-          if (!pending_mix_.count(id)) list.push_back(room_json(room));
+          if (!pending_mix_.count(id)) list.push_back(room_json(room, ms.room_recording(id)));
         return HttpResponse::json(200, {{"rooms", list}});
       },
       st);
   route_async(
       router, Method::kGet, "/api/v1/media/rooms/{id}",
-      [this](const HttpRequest& req, dataplane::MediaSessions&) {
+      [this](const HttpRequest& req, dataplane::MediaSessions& ms) {
         const auto id = parse_media_id(req.param("id"));
         const auto room = id ? rooms_.find(*id) : rooms_.end();
         if (room == rooms_.end() || pending_mix_.count(*id)) return no_room(req.param("id"));
-        return HttpResponse::json(200, room_json(room->second));
+        return HttpResponse::json(200, room_json(room->second, ms.room_recording(*id)));
       },
       st);
   route_async(

@@ -197,12 +197,15 @@ TEST_F(MediaRooms, ATranscodedCallIsRecordedCallerLeftAgentRight) {
   bad = call("POST", path, "{}");
   EXPECT_EQ(bad.status, 409) << bad.body;
   EXPECT_EQ(bad.json()["error"]["field"], "id") << bad.body;
+  // The room shows its recording while it runs, and none after.
+  EXPECT_EQ(call("GET", "/api/v1/media/rooms/" + room).json()["recording"], started.json()["recording"]);
   converse({&caller, &agent}, 1500ms);
   EXPECT_EQ(call("POST", path + "/pause", "{}").status, 200);
   EXPECT_EQ(call("POST", path + "/resume", "{}").status, 200);
   auto stopped = call("DELETE", path);
   ASSERT_EQ(stopped.status, 200) << stopped.body;
   EXPECT_EQ(stopped.json()["recording"], started.json()["recording"]);
+  EXPECT_TRUE(call("GET", "/api/v1/media/rooms/" + room).json()["recording"].is_null());
   ASSERT_TRUE(recording_listed([&] { return call("GET", "/api/v1/recordings/room-call"); }));
 
   const auto audio = call("GET", "/api/v1/recordings/room-call/audio");
