@@ -36,8 +36,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <array>
