@@ -75,8 +75,12 @@ HttpResponse status_error_response(const Status& s) {
     case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
     case StatusCode::kInvalidArgument: return error_response(422, "invalid_request", s.message());
     case StatusCode::kFailedPrecondition: return error_response(409, "conflict", s.message());
+    case StatusCode::kAlreadyExists: return error_response(409, "conflict", s.message());
+    case StatusCode::kOutOfRange: return error_response(422, "invalid_request", s.message());
+    case StatusCode::kUnsupported: return error_response(422, "unsupported", s.message());
     case StatusCode::kResourceExhausted: return error_response(503, "no_capacity", s.message());
     case StatusCode::kUnavailable: return error_response(503, "unavailable", s.message());
+    // Only our own faults (an I/O error, a broken invariant) are 500s.
     default: return error_response(500, "internal", s.message());
   }
 }
