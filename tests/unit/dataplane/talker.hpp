@@ -54,6 +54,13 @@ struct Talker {
   // headers kept for continuity checks.
   void collect() {
     while (auto d = peer.receive(std::chrono::milliseconds(0))) {
+      // Only what the leg's port sends, as a far end that latched it would:
+      // tests running alongside reuse ports and tones, and a stray packet
+      // to this socket's port must not count as heard.
+      if (port != 0 && d->from_port != port) {
+        ++strays;
+        continue;
+      }
       // RTCP the worker generates for the leg (muxed on the RTP port).
       if (rtp::looks_like_rtcp(d->bytes.data(), d->bytes.size())) {
         rtcp.push_back({std::move(d->bytes), headers.size()});
@@ -93,6 +100,7 @@ struct Talker {
   std::uint32_t ssrc = 0x5000 + port;
   std::vector<std::int16_t> heard;
   std::vector<rtp::RtpHeader> headers;
+  std::size_t strays = 0;  // datagrams from anywhere but the leg's port
   // Packets of other payload types (telephone events), header and payload.
   struct OtherPacket {
     rtp::RtpHeader header;
