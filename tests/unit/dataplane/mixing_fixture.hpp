@@ -39,6 +39,22 @@ class MixingTest : public WorkerTest {
     return c;
   }
   void add_party(std::uint32_t slot, const Talker& t) { command(party_command(slot, t)); }
+  // `sup` joins relayed `call` (caller on leg 0, agent on leg 1) as the
+  // supervisor party in slot 5 of an 8 kHz room, listening.
+  void add_supervisor(SessionId call, const Talker& caller, const Talker& agent, const Talker& sup) {
+    Command c;
+    c.kind = Command::kAddSupervisor;
+    c.session = call;
+    c.party = party_id(5);
+    c.mix.room = kRoom;
+    c.mix.sample_rate = 8000;
+    c.mix.party = mix_codec(sup);
+    c.mix.call[0] = mix_codec(caller);
+    c.mix.call[1] = mix_codec(agent);
+    c.mix.mode = media::SupervisorMode::kListen;
+    c.legs[0] = leg(sup.port, sup.far_end(), 0x5E);
+    command(c);
+  }
   // One 20 ms step: every talker's packet into the worker, the clock on,
   // a poll (the rooms tick), and what arrived at the far ends collected.
   void step(std::vector<Talker*> talkers) {

@@ -188,18 +188,7 @@ TEST_F(MixingTest, SupervisorListenWhisperBargeThenTheCallRelaysAgain) {
   relay(packet(caller.port, caller.far_end(), caller.next_packet()));
   events();
 
-  Command c;
-  c.kind = Command::kAddSupervisor;
-  c.session = call;
-  c.party = party_id(5);
-  c.mix.room = kRoom;
-  c.mix.sample_rate = 8000;
-  c.mix.party = mix_codec(sup);
-  c.mix.call[0] = mix_codec(caller);
-  c.mix.call[1] = mix_codec(agent);
-  c.mix.mode = media::SupervisorMode::kListen;
-  c.legs[0] = leg(sup.port, sup.far_end(), 0x5E);
-  command(c);
+  add_supervisor(call, caller, agent, sup);
   auto created = events_of(Event::kSessionCreated);
   ASSERT_EQ(created.size(), 1u);
   EXPECT_EQ(created[0].session, party_id(5));

@@ -258,18 +258,7 @@ TEST_F(RtcpGenerationTest, ASupervisedCallsLegsGetReportsWhileMixed) {
       sup(30100, CodecId::kPcmu, 0, 1300);
   const SessionId call = create(leg(30000, caller.far_end(), 0xCA), leg(30010, agent.far_end(), 0xA6));
   for (int i = 0; i < 10; ++i) tick({&caller, &agent}, {&caller, &agent});
-  Command c;
-  c.kind = Command::kAddSupervisor;
-  c.session = call;
-  c.party = party_id(5);
-  c.mix.room = kRoom;
-  c.mix.sample_rate = 8000;
-  c.mix.party = mix_codec(sup);
-  c.mix.call[0] = mix_codec(caller);
-  c.mix.call[1] = mix_codec(agent);
-  c.mix.mode = media::SupervisorMode::kListen;
-  c.legs[0] = leg(sup.port, sup.far_end(), 0x5E);
-  command(c);
+  add_supervisor(call, caller, agent, sup);
   while (reports(caller).empty() || reports(agent).empty() || reports(sup).empty())
     tick({&caller, &agent, &sup}, {&caller, &agent, &sup});
   for (Talker* t : {&caller, &agent, &sup}) {
